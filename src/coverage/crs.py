@@ -341,7 +341,11 @@ def _file_label(file: str | Path | None) -> str | None:
 
 
 def _gk_params(crs: pyproj.CRS) -> tuple[float, float] | None:
-    """Return (central meridian, false easting) of a Transverse Mercator CRS, else None."""
+    """Return (central meridian, false easting) of a Gauss-Krüger CRS, else None.
+
+    Gauss-Krüger here: Transverse Mercator with scale factor 1 on a whole-degree central
+    meridian (the Chinese 3- and 6-degree grids); UTM and others are left alone.
+    """
     if not crs.is_projected or crs.coordinate_operation is None:
         return None
     op = crs.coordinate_operation
@@ -350,7 +354,8 @@ def _gk_params(crs: pyproj.CRS) -> tuple[float, float] | None:
     params = {p.name.lower(): float(p.value) for p in op.params}
     cm = params.get("longitude of natural origin")
     fe = params.get("false easting")
-    if cm is None or fe is None:
+    scale = params.get("scale factor at natural origin", 1.0)
+    if cm is None or fe is None or scale != 1.0 or not float(cm).is_integer():
         return None
     return cm, fe
 
@@ -366,8 +371,33 @@ def _with_false_easting(crs: pyproj.CRS, false_easting: float) -> pyproj.CRS:
             param["value"] = false_easting
     doc["conversion"].pop("id", None)
     new = pyproj.CRS.from_json_dict(doc)
-    code = new.to_epsg(min_confidence=90)
+    code = _cgcs2000_gk_lookup(crs, false_easting)
     return pyproj.CRS.from_epsg(code) if code is not None else new
+
+
+def _cgcs2000_gk_lookup(crs: pyproj.CRS, false_easting: float) -> int | None:
+    """EPSG code of the CGCS2000 Gauss-Krüger CRS like ``crs`` with ``false_easting``."""
+    params = _gk_params(crs)
+    geodetic = crs.geodetic_crs
+    if params is None or geodetic is None or geodetic.to_epsg() != 4490:
+        return None
+    cm = params[0]
+    six_degree_cm = (cm + 3) % 6 == 0
+    three_degree = "3-degree" in crs.name or not six_degree_cm
+    three_degree = three_degree and cm % 3 == 0 and 75 <= cm <= 135
+    if three_degree:
+        zone = round(cm / 3)
+        if false_easting == 500_000:
+            return 4534 + zone - 25
+        if false_easting == zone * 1_000_000 + 500_000:
+            return 4513 + zone - 25
+    elif six_degree_cm and 75 <= cm <= 135:
+        zone = round((cm + 3) / 6)
+        if false_easting == 500_000:
+            return 4502 + zone - 13
+        if false_easting == zone * 1_000_000 + 500_000:
+            return 4491 + zone - 13
+    return None
 
 
 def _cgcs2000_gk_epsg(zone_prefix: int) -> int | None:
@@ -401,10 +431,10 @@ def _fix_zone_prefix(crs: pyproj.CRS, bounds: FloatArray, file: str | None) -> p
             new.name,
         )
         return new
-    if not prefixed and minx >= 1_000_000:
-        prefix = int(minx // 1_000_000)
-        if int(maxx // 1_000_000) != prefix:
-            return crs
+    prefix = int(minx // 1_000_000) if minx >= 1_000_000 else 0
+    if _cgcs2000_gk_epsg(prefix) is None or int(maxx // 1_000_000) != prefix:
+        return crs  # no zone prefix in the data (or far outside any zone): nothing to fix
+    if not prefixed:
         width = 3 if abs(cm / 3 - prefix) < 1e-9 else 6 if abs((cm + 3) / 6 - prefix) < 1e-9 else 0
         if width == 0:
             raise InputError.single(
@@ -422,15 +452,13 @@ def _fix_zone_prefix(crs: pyproj.CRS, bounds: FloatArray, file: str | None) -> p
             new.name,
         )
         return new
-    if prefixed and minx >= 1_000_000:
-        prefix = int(minx // 1_000_000)
-        if prefix != int(fe // 1_000_000):
-            raise InputError.single(
-                f"东坐标以 {prefix} 开头 (eastings start with zone {prefix}) but the CRS "
-                f"{crs.name} is zone {int(fe // 1_000_000)}",
-                file=file,
-                fix=_crs_fix(_cgcs2000_gk_epsg(prefix), file),
-            )
+    if prefix != int(fe // 1_000_000):
+        raise InputError.single(
+            f"东坐标以 {prefix} 开头 (eastings start with zone {prefix}) but the CRS "
+            f"{crs.name} is zone {int(fe // 1_000_000)}",
+            file=file,
+            fix=_crs_fix(_cgcs2000_gk_epsg(prefix), file),
+        )
     return crs
 
 
@@ -688,7 +716,8 @@ def looks_swapped(
     lon, lat
         The values as given.
     bounds
-        The region's (minx, miny, maxx, maxy) in longitude/latitude.
+        The region's (minx, miny, maxx, maxy) in longitude/latitude (or rows of them,
+        e.g. ``GeoDataFrame.bounds``: their union is used).
 
     Returns
     -------
@@ -696,7 +725,9 @@ def looks_swapped(
         True where the swapped pair falls inside ``bounds`` and the given pair does not.
     """
     x, y = _as_arrays(lon, lat)
-    minx, miny, maxx, maxy = (float(v) for v in np.asarray(bounds, dtype=np.float64))
+    box = np.asarray(bounds, dtype=np.float64).reshape(-1, 4)  # also GeoDataFrame.bounds
+    minx, miny = float(box[:, 0].min()), float(box[:, 1].min())
+    maxx, maxy = float(box[:, 2].max()), float(box[:, 3].max())
 
     def inside(px: FloatArray, py: FloatArray) -> NDArray[np.bool_]:
         return np.asarray((px >= minx) & (px <= maxx) & (py >= miny) & (py <= maxy))

@@ -15,8 +15,9 @@ def test_validate_ok(tiny_toml: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert "数据检查通过" in out and "行政村" in out
 
 
-def test_validate_broken_exits_2_with_all_rows(broken_toml: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_validate_broken_exits_2_with_all_rows(
+    broken_toml: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["validate", str(broken_toml)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err

@@ -22,14 +22,25 @@ def test_tiny_region_loads_with_joins(tiny_toml: Path) -> None:
     region = load_region(tiny_toml)
     v = region.layer("village")
     assert len(v) == 6
-    assert list(v.columns[:7]) == ["id", "name", "kind", "status", "township_code",
-                                   "township_name", "village_code"]
+    assert list(v.columns[:7]) == [
+        "id",
+        "name",
+        "kind",
+        "status",
+        "township_code",
+        "township_name",
+        "village_code",
+    ]
     by_id = v.set_index("id")
     # spatial join: 117.15 lies in the east township
     assert by_id.loc["370999102201", "township_code"] == "370999102"
     # status vocabulary: 是→built, 已建成→built, 在建, 规划, 未建→none
     assert by_id["status"].value_counts().to_dict() == {
-        "built": 2, "none": 2, "under_construction": 1, "planned": 1}
+        "built": 2,
+        "none": 2,
+        "under_construction": 1,
+        "planned": 1,
+    }
     # DMS text 117°03′36″ = 117.06
     assert by_id.loc["370999101202"].geometry.x == pytest.approx(117.06, abs=1e-9)
     assert by_id.loc["370999101202", "population"] == 800
@@ -96,9 +107,12 @@ def test_missing_column_suggests_header(tiny_toml: Path, tmp_path: Path) -> None
     folder = tmp_path / "r"
     shutil.copytree(tiny_toml.parent, folder)
     toml = folder / "region.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace('population = "常住人口"',
-                                                             'population = "常驻人口"'),
-                    encoding="utf-8")
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            'population = "常住人口"', 'population = "常驻人口"'
+        ),
+        encoding="utf-8",
+    )
     (p,) = _problems(toml)
     assert p.column == "常驻人口" and "常住人口" in p.fix
 

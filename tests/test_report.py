@@ -18,7 +18,8 @@ from coverage.report import (
 
 # a 1x1 PNG
 _PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
 
 
 @pytest.fixture
@@ -31,7 +32,9 @@ def content(tmp_path: Path) -> ReportContent:
         subtitle="虚构示例",
         meta=(("数据日期", "2026-06-30"),),
         sections=(
-            ReportSection("指标", paragraphs=("说明",), table=table, pictures=(("图1 完成率", pic),)),
+            ReportSection(
+                "指标", paragraphs=("说明",), table=table, pictures=(("图1 完成率", pic),)
+            ),
             ReportSection("空表", table=table.iloc[:0]),
         ),
         footer="coverage",
@@ -60,8 +63,9 @@ def test_docx_report_holds_tables_and_pictures(content: ReportContent, tmp_path:
 
 
 def test_frame_for_report_formats() -> None:
-    df = pd.DataFrame({"rate": [0.8125, None], "pop": [1234.5, 2.0], "ok": [True, False],
-                       "skip": [1, 2]})
+    df = pd.DataFrame(
+        {"rate": [0.8125, None], "pop": [1234.5, 2.0], "ok": [True, False], "skip": [1, 2]}
+    )
     out = frame_for_report(df, {"rate": "完成率", "pop": "人口", "ok": "达标"}, percent=["rate"])
     assert list(out.columns) == ["完成率", "人口", "达标"]
     assert out["完成率"].tolist() == ["81.2%", ""]

@@ -1,0 +1,395 @@
+"""Road graph, snapping and routing: hand-made graphs with known answers, and real OSM
+extracts checked against networkx."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+from coverage._errors import InputError
+from coverage._osm import read_osm
+from coverage.crs import metric_crs_for
+from coverage.network import (
+    DEFAULT_SPEEDS_KMH,
+    Profile,
+    RoadGraph,
+    attach_points,
+    build_graph,
+    graph_from_segments,
+    load_network,
+    nearest_site,
+    parse_maxspeed,
+    path_lengths,
+    travel_matrix,
+)
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED_OSM = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
+CRS = metric_crs_for((117.3, 35.6))
+
+
+def shared(name: str) -> Path:
+    path = SHARED_OSM / name
+    if not path.is_file():
+        pytest.skip(f"real OSM extract {path} not available (../shared absent)")
+    return path
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def to_networkx(graph: RoadGraph) -> nx.DiGraph:
+    """Reverse graph (edges b -> a for each a -> b) as networkx, for "to the source" times."""
+    u, v, t, length = graph.edges()
+    g = nx.DiGraph()
+    g.add_nodes_from(range(graph.n_nodes))
+    for a, b, tt, ll in zip(u.tolist(), v.tolist(), t.tolist(), length.tolist(), strict=True):
+        g.add_edge(b, a, time=tt, length=ll)
+    return g
+
+
+def assert_matches_networkx(graph: RoadGraph, sources: np.ndarray, targets: np.ndarray) -> None:
+    """nearest_site == networkx multi_source_dijkstra on the same graph (times to 1e-6 s,
+    route lengths along networkx's fastest path to 1e-6 m)."""
+    result = nearest_site(graph, sources=sources, targets=targets)
+    g = to_networkx(graph)
+    src = {int(s) for s in sources if s >= 0}
+    lengths, paths = nx.multi_source_dijkstra(g, src, weight="time")
+    for i, node in enumerate(targets.tolist()):
+        if node < 0:
+            assert math.isnan(result.time_s[i])
+            continue
+        if node not in lengths:
+            assert result.time_s[i] == math.inf
+            assert result.source[i] == -1
+            continue
+        assert result.time_s[i] == pytest.approx(lengths[node], abs=1e-6)
+        path = paths[node]
+        route = sum(g[a][b]["length"] for a, b in itertools.pairwise(path))
+        assert result.dist_m[i] == pytest.approx(route, abs=1e-6)
+        assert int(sources[result.source[i]]) in src
+
+
+# --------------------------------------------------------------------------- maxspeed
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("60", 60.0),
+        ("60 km/h", 60.0),
+        ("60km/h", 60.0),
+        ("30 mph", 30 * 1.609344),
+        ("60;80", 60.0),
+        (["40", "50 km/h"], 40.0),
+        (45, 45.0),
+        ("CN:urban", math.nan),
+        ("none", math.nan),
+        ("0", math.nan),
+        (None, math.nan),
+    ],
+)
+def test_parse_maxspeed(value: object, expected: float) -> None:
+    got = parse_maxspeed(value)
+    if math.isnan(expected):
+        assert math.isnan(got)
+    else:
+        assert got == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------------- build_graph
+
+
+def line_graph(**kw: object) -> RoadGraph:
+    """0 -1- 1 -1- 2 -1- 3 on a line, 100 m apart, 36 km/h = 10 m/s -> 10 s per edge."""
+    x = np.array([0.0, 100.0, 200.0, 300.0])
+    return build_graph(
+        [0, 1, 2],
+        [1, 2, 3],
+        [100.0, 100.0, 100.0],
+        36.0,
+        [False, False, False],
+        x=x,
+        y=np.zeros(4),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_parallel_edges_keep_the_fastest() -> None:
+    # two parallel roads 0->1: 100 m at 36 km/h (10 s) and 150 m at 108 km/h (5 s)
+    g = build_graph(
+        [0, 0], [1, 1], [100.0, 150.0], [36.0, 108.0], [True, True], x=[0.0, 100.0], y=[0.0, 0.0]
+    )
+    assert g.n_edges == 1
+    assert g.time[0, 1] == pytest.approx(5.0)
+    assert g.length[0, 1] == pytest.approx(150.0)  # the length of the fastest edge
+    # the naive construction would add them up
+    naive = sp.csr_array((np.array([10.0, 5.0]), (np.array([0, 0]), np.array([1, 1]))), (2, 2))
+    assert naive[0, 1] == pytest.approx(15.0)
+
+
+def test_oneway_and_direction_to_site() -> None:
+    # 0 -> 1 one-way (10 s); 1 - 2 two-way (10 s); 0 - 2 two-way slow (100 s)
+    g = build_graph(
+        [0, 1, 0],
+        [1, 2, 2],
+        [100.0, 100.0, 1000.0],
+        36.0,
+        [True, False, False],
+        x=[0.0, 100.0, 200.0],
+        y=[0.0, 0.0, 0.0],
+    )
+    # time FROM each node TO the site at node 2
+    r = nearest_site(g, sources=[2], targets=[0, 1, 2])
+    np.testing.assert_allclose(r.time_s, [20.0, 10.0, 0.0])
+    np.testing.assert_allclose(r.dist_m, [200.0, 100.0, 0.0])
+    # to the site at node 0: node 1 cannot use 1->0 (one-way), goes 1->2->0
+    r = nearest_site(g, sources=[0], targets=[1])
+    assert r.time_s[0] == pytest.approx(110.0)
+    assert r.dist_m[0] == pytest.approx(1100.0)
+
+
+def test_disconnected_parts_are_inf_not_zero() -> None:
+    g = build_graph(
+        [0, 2], [1, 3], [100.0, 100.0], 36.0, False, x=[0.0, 100.0, 5000.0, 5100.0], y=[0.0] * 4
+    )
+    r = nearest_site(g, sources=[0], targets=[1, 2, 3, -1])
+    assert r.time_s[0] == pytest.approx(10.0)
+    assert np.isinf(r.time_s[1:3]).all() and np.isinf(r.dist_m[1:3]).all()
+    assert (r.source[1:] == -1).all()
+    assert math.isnan(r.time_s[3])
+
+
+def test_no_sources_gives_inf() -> None:
+    r = nearest_site(line_graph(), sources=np.array([], dtype=int), targets=[0, 1])
+    assert np.isinf(r.time_s).all()
+
+
+def test_build_graph_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="speeds"):
+        build_graph([0], [1], [1.0], 0.0, False, x=[0, 1], y=[0, 0])
+    with pytest.raises(ValueError, match="lengths"):
+        build_graph([0], [1], [-1.0], 10.0, False, x=[0, 1], y=[0, 0])
+    with pytest.raises(ValueError, match="positions"):
+        build_graph([0], [5], [1.0], 10.0, False, x=[0, 1], y=[0, 0])
+
+
+def test_path_lengths_matches_walking_the_tree() -> None:
+    rng = np.random.default_rng(3)
+    n = 200
+    pred = np.full(n, -9999)
+    for i in range(1, n):
+        pred[i] = rng.integers(0, i)  # a random tree rooted at 0
+    step = rng.uniform(1, 10, n)
+    expected = np.zeros(n)
+    for i in range(1, n):  # parents come first
+        expected[i] = expected[pred[i]] + step[i]
+    np.testing.assert_allclose(path_lengths(pred, step), expected)
+    both = path_lengths(np.stack([pred, pred]), np.stack([step, 2 * step]))
+    np.testing.assert_allclose(both, np.stack([expected, 2 * expected]))
+
+
+# --------------------------------------------------------------------------- snapping
+
+
+def test_snap_splits_edge_proportionally_and_adds_walk_leg() -> None:
+    g = line_graph()
+    # point 30 m off the road above x = 130 (30 % along edge 1-2); site at node 3
+    att = attach_points(g, [130.0, 300.0], [30.0, 0.0], snap_limit_m=100.0, walk_speed_kmh=3.6)
+    assert att.snap_ok.all()
+    np.testing.assert_allclose(att.snap_dist_m, [30.0, 0.0])
+    np.testing.assert_allclose([att.snap_x[0], att.snap_y[0]], [130.0, 0.0])
+    r = nearest_site(att.graph, sources=att.node[[1]], targets=att.node[[0]])
+    # walk 30 m at 1 m/s = 30 s; road 170 m at 10 m/s = 17 s
+    assert r.time_s[0] == pytest.approx(47.0)
+    assert r.dist_m[0] == pytest.approx(200.0)
+
+
+def test_points_on_the_same_edge_travel_directly() -> None:
+    g = line_graph()
+    att = attach_points(g, [120.0, 180.0, 150.0], [0.0, 0.0, 0.0])
+    r = nearest_site(att.graph, sources=att.node[[1]], targets=att.node[[0, 2]])
+    np.testing.assert_allclose(r.time_s, [6.0, 3.0])
+    np.testing.assert_allclose(r.dist_m, [60.0, 30.0])
+
+
+def test_snap_on_oneway_edge_respects_direction() -> None:
+    # 0 -> 1 one-way (100 m, 10 s), 1 -> 0 back via a long road 1 - 2 - 0
+    g = build_graph(
+        [0, 1, 2],
+        [1, 2, 0],
+        [100.0, 500.0, 500.0],
+        36.0,
+        [True, False, False],
+        x=[0.0, 100.0, 50.0],
+        y=[0.0, 0.0, 400.0],
+    )
+    att = attach_points(g, [20.0, 80.0], [0.0, 0.0])
+    # the person at x=80 wants the site at x=20 on the one-way 0->1: must go round
+    r = nearest_site(att.graph, sources=att.node[[0]], targets=att.node[[1]])
+    assert r.time_s[0] == pytest.approx(2.0 + 50.0 + 50.0 + 2.0)
+    r = nearest_site(att.graph, sources=att.node[[1]], targets=att.node[[0]])
+    assert r.time_s[0] == pytest.approx(6.0)
+
+
+def test_far_points_are_flagged_with_nan_not_zero() -> None:
+    g = line_graph()
+    att = attach_points(g, [100.0, 100.0], [0.0, 1500.0], snap_limit_m=1000.0)
+    assert att.snap_ok.tolist() == [True, False]
+    assert att.node[1] == -1
+    assert att.snap_dist_m[1] == pytest.approx(1500.0)
+    r = nearest_site(att.graph, sources=att.node[[0]], targets=att.node[[0, 1]])
+    assert r.time_s[0] == 0.0
+    assert math.isnan(r.time_s[1]) and math.isnan(r.dist_m[1])
+    # a far site serves nobody
+    r = nearest_site(att.graph, sources=att.node[[1]], targets=att.node[[0]])
+    assert np.isinf(r.time_s[0])
+
+
+# --------------------------------------------------------------------------- travel matrix
+
+
+def test_travel_matrix_equals_dense_dijkstra_within_limit() -> None:
+    rng = np.random.default_rng(7)
+    n = 60
+    u = rng.integers(0, n, 240)
+    v = rng.integers(0, n, 240)
+    g = build_graph(
+        u,
+        v,
+        rng.uniform(10, 200, 240),
+        rng.choice([5.0, 20.0, 40.0], 240),
+        rng.random(240) < 0.3,
+        x=rng.uniform(0, 1000, n),
+        y=rng.uniform(0, 1000, n),
+    )
+    sources = np.array([3, 10, 11, 40, 59, -1])
+    targets = np.array([0, 5, 10, 20, 30, -1, 59])
+    limit = 40.0
+    tm = travel_matrix(g, sources=sources, targets=targets, limit_s=limit, max_bytes=1)
+    dense = dijkstra(g.time.T.tocsr(), indices=sources[:-1])
+    for i, s in enumerate(sources):
+        for j, t in enumerate(targets):
+            stored = tm.time_s[[i], :].indices.tolist()
+            if s < 0 or t < 0 or dense[i, t] > limit:
+                assert j not in stored
+            else:
+                assert j in stored
+                assert tm.time_s[i, j] == pytest.approx(dense[i, t], abs=1e-9)
+    # route lengths agree with the single-target searches
+    for i, j in zip(*tm.time_s.nonzero(), strict=True):
+        r = nearest_site(g, sources=[sources[i]], targets=[targets[j]])
+        assert tm.dist_m[i, j] == pytest.approx(r.dist_m[0], abs=1e-9)
+
+
+# --------------------------------------------------------------------------- OSM reading
+
+
+def test_read_xml_fixture() -> None:
+    seg = read_osm(FIXTURES / "net_small.osm")
+    pairs = {(int(seg.node_id[a]), int(seg.node_id[b])) for a, b in zip(seg.u, seg.v, strict=True)}
+    assert (3, 4) in pairs and (5, 4) in pairs  # oneway=yes kept, oneway=-1 reversed
+    assert (4, 5) not in pairs
+    assert 6 not in seg.node_id  # the building is no road
+    assert (3, 13) in pairs  # repeated node removed
+
+
+def test_drive_and_walk_profiles_on_fixture() -> None:
+    seg = read_osm(FIXTURES / "net_small.osm")
+    drive = graph_from_segments(seg, profile="drive", crs=CRS, retain_all=True)
+    walk = graph_from_segments(seg, profile="walk", crs=CRS, retain_all=True)
+    ids = {int(i) for i in seg.node_id}
+    # drive: no footway (5-1), no private service (9-12); walk has the footway
+    assert drive.n_nodes == len(ids) - 1  # node 12 only on the private road
+    assert walk.n_nodes == len(ids) - 1
+    assert drive.n_edges == 2 * 2 + 1 + 1 + 2 + 2 + 2  # w1, w2, w3, w6, w7, w9
+    assert walk.n_edges == 2 * (2 + 1 + 1 + 1 + 1 + 1 + 1)
+    # speeds: secondary with maxspeed 30 mph, primary the class default
+    _, _, t, length = drive.edges()
+    speeds = np.round(length / t * 3.6, 6)
+    assert round(30 * 1.609344, 6) in speeds
+    assert DEFAULT_SPEEDS_KMH["primary"] in speeds
+    # walk speed everywhere
+    _u, _v, t, length = walk.edges()
+    np.testing.assert_allclose(length / t * 3.6, 4.5)
+    # the largest part only by default: the track 10-11 is dropped
+    assert graph_from_segments(seg, profile="drive", crs=CRS).n_nodes == drive.n_nodes - 2
+
+
+def test_speed_override_and_bad_speeds() -> None:
+    seg = read_osm(FIXTURES / "net_small.osm")
+    g = graph_from_segments(seg, profile="drive", crs=CRS, speeds_kmh={"primary": 10.0})
+    _u, _v, t, length = g.edges()
+    assert 10.0 in np.round(length / t * 3.6, 6)
+    with pytest.raises(InputError, match="speeds"):
+        graph_from_segments(seg, profile="drive", crs=CRS, speeds_kmh={"track": -1.0})
+
+
+def test_pbf_and_xml_paths_agree(tmp_path: Path) -> None:
+    import osmium
+
+    pbf = tmp_path / "net_small.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as writer:
+        for obj in osmium.FileProcessor(str(FIXTURES / "net_small.osm")):
+            if isinstance(obj, osmium.osm.Node):
+                writer.add_node(obj)
+            elif isinstance(obj, osmium.osm.Way):
+                writer.add_way(obj)
+    xml_seg = read_osm(FIXTURES / "net_small.osm")
+    pbf_seg = read_osm(pbf)
+    profiles: tuple[Profile, ...] = ("walk", "drive")
+    for profile in profiles:
+        a = graph_from_segments(xml_seg, profile=profile, crs=CRS)
+        b = graph_from_segments(pbf_seg, profile=profile, crs=CRS)
+        assert (a.time != b.time).nnz == 0
+        np.testing.assert_allclose(a.x, b.x)
+
+
+def test_read_osm_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not found"):
+        read_osm(tmp_path / "missing.osm")
+    bad = tmp_path / "roads.shp"
+    bad.write_text("x")
+    with pytest.raises(InputError, match="format"):
+        read_osm(bad)
+
+
+# --------------------------------------------------------------------------- real extracts
+
+
+REAL = [
+    "West-Oakland.osm.bz2",
+    "planet_10.068_48.135_10.071_48.137.osm",
+    "Helsinki.osm.pbf",
+    "test.osm.pbf",
+]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("name", REAL)
+@pytest.mark.parametrize("profile", ["walk", "drive"])
+def test_real_extract_matches_networkx(name: str, profile: str) -> None:
+    path = shared(name)
+    seg = read_osm(path)
+    crs = metric_crs_for((float(np.mean(seg.lon)), float(np.mean(seg.lat))))
+    graph = load_network(path, profile=profile, crs=crs)  # type: ignore[arg-type]
+    assert graph.n_edges > 0
+    rng = np.random.default_rng(11)
+    # random points around the network, some far away (flagged)
+    xs = rng.uniform(graph.x.min() - 300, graph.x.max() + 300, 80)
+    ys = rng.uniform(graph.y.min() - 300, graph.y.max() + 300, 80)
+    att = attach_points(graph, xs, ys, snap_limit_m=150.0)
+    assert att.snap_ok.sum() > 8 and not att.snap_ok.all()
+    on = np.flatnonzero(att.snap_ok)
+    sources = np.concatenate([att.node[on[:6]], [-1]])
+    targets = np.concatenate(
+        [att.node[on[6:]], att.node[~att.snap_ok], rng.choice(graph.n_nodes, 50)]
+    )
+    assert_matches_networkx(att.graph, sources, targets)

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -33,6 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
 from coverage._errors import InputError
+from coverage.config import AccessConfig, ServiceConfig
 from coverage.io import write_csv
 from coverage.network import (
     DEFAULT_WALK_SPEED_KMH,
@@ -45,15 +46,18 @@ from coverage.network import (
     nearest_site,
     travel_matrix,
 )
-from coverage.region import is_urban
+from coverage.region import Region, is_urban
 
 __all__ = [
     "STRAIGHT_LINE_DRIVE_KMH",
     "AccessResult",
     "FloatingCatchment",
     "ServiceAccess",
+    "SiteDemandMatrix",
     "compute_access",
+    "load_graphs",
     "reachable_lines",
+    "site_demand_matrix",
     "two_step_fca",
     "write_access_tables",
 ]
@@ -68,66 +72,6 @@ divided by a detour factor of 1.4 (typical for rural road networks)."""
 
 PER_POPULATION = 100_000.0
 """2SFCA ratios are staff per this many residents."""
-
-
-class _Threshold(Protocol):
-    @property
-    def mode(self) -> str: ...
-    @property
-    def minutes(self) -> float: ...
-
-
-class _Service(Protocol):
-    @property
-    def id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def site_layers(self) -> tuple[str, ...]: ...
-    @property
-    def site_statuses(self) -> tuple[str, ...]: ...
-    @property
-    def demand_layers(self) -> tuple[str, ...]: ...
-    @property
-    def staff_column(self) -> str | None: ...
-    @property
-    def urban(self) -> _Threshold: ...
-    @property
-    def rural(self) -> _Threshold: ...
-
-
-class _AccessConfig(Protocol):
-    @property
-    def network(self) -> Path | None: ...
-    @property
-    def download(self) -> bool: ...
-    @property
-    def cache_dir(self) -> Path | None: ...
-    @property
-    def snap_limit_m(self) -> float: ...
-    @property
-    def walk_speed_kmh(self) -> float: ...
-    @property
-    def speeds_kmh(self) -> Mapping[str, float]: ...
-    @property
-    def services(self) -> Sequence[_Service]: ...
-
-
-class _Region(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def code(self) -> str: ...
-    @property
-    def layers(self) -> Mapping[str, gpd.GeoDataFrame]: ...
-    @property
-    def townships(self) -> gpd.GeoDataFrame: ...
-    @property
-    def county(self) -> gpd.GeoDataFrame: ...
-    def to_metric(self, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame: ...
-
-
-# --------------------------------------------------------------------------- numeric core
 
 
 @dataclass(frozen=True)
@@ -312,7 +256,7 @@ class _Points:
         return self.offset[kind] + rows
 
 
-def _stack_points(region: _Region, kinds: Iterable[str]) -> _Points:
+def _stack_points(region: Region, kinds: Iterable[str]) -> _Points:
     frames: dict[str, gpd.GeoDataFrame] = {}
     offset: dict[str, int] = {}
     xs: list[FloatArray] = []
@@ -366,9 +310,17 @@ def _column(frame: pd.DataFrame, name: str | None) -> FloatArray:
     return np.asarray(pd.to_numeric(frame[name], errors="coerce"), dtype=np.float64)
 
 
-def _load_graphs(
-    region: _Region, config: _AccessConfig, profiles: set[str]
+def load_graphs(
+    region: Region, config: AccessConfig, profiles: Iterable[str] | None = None
 ) -> dict[str, RoadGraph]:
+    """Read (or download, when configured) the road graph once per travel profile.
+
+    Returns an empty mapping when the configuration names no network: travel times are then
+    straight-line estimates.  Pass the result to :func:`compute_access` and
+    :func:`site_demand_matrix` so the file is parsed once per run.
+    """
+    if profiles is None:
+        profiles = {t.mode for s in config.services for t in (s.urban, s.rural)}
     crs = region.to_metric(region.county.iloc[:1]).crs
     kwargs: dict[str, Any] = {
         "crs": crs,
@@ -376,7 +328,7 @@ def _load_graphs(
         "walk_speed_kmh": config.walk_speed_kmh,
     }
     graphs: dict[str, RoadGraph] = {}
-    for profile in sorted(profiles):
+    for profile in sorted(set(profiles)):
         prof: Profile = "walk" if profile == "walk" else "drive"
         if config.network is not None:
             graphs[profile] = load_network(config.network, profile=prof, **kwargs)
@@ -483,8 +435,8 @@ def _travel_pairs(
 
 
 def _service_access(
-    region: _Region,
-    service: _Service,
+    region: Region,
+    service: ServiceConfig,
     points: _Points,
     attached: Mapping[str, AttachedPoints],
     walk_speed_kmh: float,
@@ -638,7 +590,7 @@ def _service_access(
 
 
 def _isochrones(
-    service: _Service,
+    service: ServiceConfig,
     points: _Points,
     attached: Mapping[str, AttachedPoints],
     walk_speed_kmh: float,
@@ -682,8 +634,8 @@ def _isochrones(
 
 
 def compute_access(
-    region: _Region,
-    config: _AccessConfig,
+    region: Region,
+    config: AccessConfig,
     *,
     graphs: Mapping[str, RoadGraph] | None = None,
     isochrone_buffer_m: float = 100.0,
@@ -720,8 +672,8 @@ def compute_access(
             fix='use mode = "walk" or "drive"',
         )
     if graphs is None:
-        graphs = _load_graphs(region, config, profiles)
-    attached = {
+        graphs = load_graphs(region, config, profiles)
+    attached: dict[str, AttachedPoints] = {
         profile: attach_points(
             graph,
             points.x,
@@ -780,3 +732,116 @@ def write_access_tables(result: AccessResult, out_dir: str | Path) -> list[Path]
         frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         written.append(write_csv(frame, out / name))
     return written
+
+
+@dataclass(frozen=True)
+class SiteDemandMatrix:
+    """Demand × site travel times of one service, for the optimizer.
+
+    Attributes
+    ----------
+    demand
+        One row per demand point: ``kind, id, name, township_code, township_name,
+        population, urban, mode, threshold_min, geometry`` (EPSG:4326).
+    sites
+        Existing sites first, then candidates: ``kind, id, name, township_code,
+        township_name, status, existing, candidate, cost, geometry``.
+    time_min
+        Demand × site minutes within ``max_minutes`` in each demand point's travel mode
+        (stored entries only; a stored 0.0 is "at the same place").
+    covers
+        Demand × site booleans: within the demand point's own threshold.
+    method
+        ``"road"`` or ``"straight_line"``.
+    """
+
+    demand: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    time_min: sp.csr_array
+    covers: sp.csr_array
+    method: str
+
+
+def site_demand_matrix(
+    region: Region,
+    config: AccessConfig,
+    *,
+    service_id: str,
+    candidate_layers: Sequence[str],
+    candidate_statuses: Sequence[str],
+    graphs: Mapping[str, RoadGraph] | None = None,
+    max_minutes: float | None = None,
+) -> SiteDemandMatrix:
+    """Travel times from every demand point to every existing and candidate site.
+
+    Existing sites are the service's ``site_layers`` with a status in ``site_statuses``;
+    candidates are the points of ``candidate_layers`` whose status is in
+    ``candidate_statuses`` (a village without a room can build one).
+
+    Parameters
+    ----------
+    region, config
+        The region and its ``[access]`` configuration.
+    service_id
+        Which ``[[access.services]]`` entry.
+    candidate_layers, candidate_statuses
+        Where new sites may go.
+    graphs
+        Road graphs per profile (from :func:`load_graphs`); None reads them from the config.
+    max_minutes
+        Cut-off of the stored times (default ``config.max_minutes``, at least every threshold).
+    """
+    service = next((s for s in config.services if s.id == service_id), None)
+    if service is None:
+        raise InputError.single(
+            f"unknown service '{service_id}'", column="optimize.service",
+            fix="use one of: " + ", ".join(s.id for s in config.services),
+        )
+    kinds = [*service.demand_layers, *service.site_layers, *candidate_layers]
+    points = _stack_points(region, kinds)
+    profiles = {service.urban.mode, service.rural.mode}
+    if graphs is None:
+        graphs = load_graphs(region, config, profiles)
+    attached: dict[str, AttachedPoints] = {
+        p: attach_points(g, points.x, points.y, snap_limit_m=config.snap_limit_m,
+                         walk_speed_kmh=config.walk_speed_kmh or DEFAULT_WALK_SPEED_KMH)
+        for p, g in graphs.items() if p in profiles
+    }
+    existing = _select(points, service.site_layers, tuple(service.site_statuses))
+    existing["existing"], existing["candidate"] = True, False
+    cand = _select(points, candidate_layers, tuple(candidate_statuses))
+    cand = cand[~cand["_global"].isin(existing["_global"])] if len(existing) else cand
+    cand["existing"], cand["candidate"] = False, True
+    sites = pd.concat([existing, cand], ignore_index=True)
+    demand = _select(points, service.demand_layers, None)
+    urban = demand["_urban"].to_numpy(dtype=bool) if len(demand) else np.zeros(0, dtype=bool)
+    modes = np.where(urban, service.urban.mode, service.rural.mode).astype(object)
+    minutes = np.where(urban, service.urban.minutes, service.rural.minutes).astype(float)
+    cutoff = max(float(max_minutes or config.max_minutes), float(minutes.max(initial=0.0)))
+    line_speed_ms = {"walk": config.walk_speed_kmh / 3.6, "drive": STRAIGHT_LINE_DRIVE_KMH / 3.6}
+    pairs = _travel_pairs(attached, points, sites, demand, modes,
+                          np.full(len(demand), cutoff * 60.0), line_speed_ms)
+    t = sp.csr_array(pairs.T.tocsr())
+    t.data = t.data / 60.0
+    t_coo = t.tocoo()
+    ok = t_coo.data <= minutes[t_coo.row] + 1e-9
+    covers = sp.csr_array(
+        (np.ones(int(ok.sum()), dtype=bool), (t_coo.row[ok], t_coo.col[ok])), shape=t.shape)
+
+    def frame(df: pd.DataFrame, cols: list[str]) -> gpd.GeoDataFrame:
+        keep = [c for c in cols if c in df.columns]
+        geom = df["geometry"] if "geometry" in df else gpd.GeoSeries([], crs="EPSG:4326")
+        return gpd.GeoDataFrame(df[keep].reset_index(drop=True), geometry=list(geom),
+                                crs="EPSG:4326")
+
+    demand_out = frame(demand, ["kind", "id", "name", "township_code", "township_name",
+                                "population", "status"])
+    demand_out["population"] = _column(demand, "population")
+    demand_out["urban"] = urban
+    demand_out["mode"] = pd.Series(modes, dtype="string")
+    demand_out["threshold_min"] = minutes
+    sites_out = frame(sites, ["kind", "id", "name", "township_code", "township_name", "status",
+                              "existing", "candidate"])
+    sites_out["cost"] = _column(sites, "cost")
+    return SiteDemandMatrix(demand=demand_out, sites=sites_out, time_min=t, covers=covers,
+                            method="road" if attached else "straight_line")

@@ -72,14 +72,40 @@ class Problem:
         return f"[{tag}] {text}"
 
 
-def format_problems(problems: Iterable[Problem], *, title: str | None = None) -> str:
-    """Format problems as a numbered report, errors first."""
+def format_problems(
+    problems: Iterable[Problem], *, title: str | None = None, max_per_kind: int = 8
+) -> str:
+    """Format problems as a numbered report, errors first.
+
+    Problems of the same kind (same file, column, message and severity) beyond
+    ``max_per_kind`` are folded into one line listing their rows, so 400 identical
+    warnings do not bury the one error that matters.  Nothing is dropped from the
+    :class:`~coverage._errors.InputError` itself: ``.problems`` keeps every one.
+    """
     items = sorted(problems, key=lambda p: (p.severity != "error", p.file or "", p.row or 0))
     n_err = sum(p.severity == "error" for p in items)
     n_warn = len(items) - n_err
     header = title or "输入数据有问题 (input problems)"
     lines = [f"{header}: {n_err} 个错误 (errors), {n_warn} 个警告 (warnings)"]
-    lines += [f"{i:>3}. {p.format()}" for i, p in enumerate(items, 1)]
+    seen: dict[tuple[object, ...], list[Problem]] = {}
+    for p in items:
+        seen.setdefault((p.severity, p.file, p.column, p.message), []).append(p)
+    count: dict[tuple[object, ...], int] = {}
+    n = 0
+    for p in items:
+        key = (p.severity, p.file, p.column, p.message)
+        group = seen[key]
+        pos = count[key] = count.get(key, -1) + 1
+        if pos < max_per_kind:
+            n += 1
+            lines.append(f"{n:>3}. {p.format()}")
+        elif pos == max_per_kind:
+            rest = group[max_per_kind:]
+            rows = [str(q.row) for q in rest if q.row is not None]
+            shown = ", ".join(rows[:30]) + (" …" if len(rows) > 30 else "")
+            n += 1
+            lines.append(f"{n:>3}. … 另有 {len(rest)} 处同类问题 ({len(rest)} more like the "
+                         f"one above" + (f", rows {shown}" if rows else "") + ")")
     return "\n".join(lines)
 
 

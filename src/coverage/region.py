@@ -223,10 +223,19 @@ def load_region(config: RegionConfig | str | Path, *, strict: bool | None = None
               else crs_mod.parse_crs(cfg.region.metric_crs).crs)
     assert metric is not None
     layers: dict[str, gpd.GeoDataFrame] = {}
+    ledgers: dict[tuple[str, str, str], tuple[pd.Series, np.ndarray, set[str]]] = {}
     for kind, lc in cfg.layers.items():
-        gdf = _load_layer(lc, admin, county_geom, metric, problems)
+        gdf = _load_layer(lc, admin, county_geom, metric, problems, ledgers)
         if gdf is not None:
             layers[kind] = gdf
+    for (lname, _sheet, key), (keys, rows, used) in ledgers.items():
+        for i, k in enumerate(keys):
+            if k and k not in used:
+                problems.add(
+                    "code in the 台账 matches no point of any layer; its data are not used",
+                    file=lname, row=int(rows[i]), column=key, value=k,
+                    fix="check the code against the point files", severity="warning",
+                )
 
     problems.raise_if_errors(strict=strict, title=_title(cfg))
     return Region(
@@ -433,6 +442,7 @@ class _Frame:
     headers: dict[str, str]     # canonical field -> header in its source file
     sources: dict[str, str]     # canonical field -> file it came from
     geometry: gpd.GeoSeries | None = None
+    ledger_keys: tuple[str, str, str, pd.Series, np.ndarray] | None = None
 
 
 def _read_layer_table(lc: LayerConfig, problems: Problems) -> _Frame | None:
@@ -489,18 +499,13 @@ def _join_ledger(lc: LayerConfig, fr: _Frame, problems: Problems) -> None:
         problems.add(f"the 台账 lists this code on rows {rows}", file=lname, row=rows[0],
                      column=led.key, value=k, fix="keep one row per unit in the 台账")
     ids = fr.data["id"] if "id" in fr.data else pd.Series([], dtype="string")
-    id_set = set(ids)
     pos = {k: i for i, k in enumerate(keys) if k}
-    for i, k in enumerate(keys):
-        if k == "":
-            problems.add("empty code in the 台账", file=lname, row=int(excel_rows[i]),
-                         column=led.key, fix="fill in the unit's code")
-        elif k not in id_set:
-            problems.add(
-                "code in the 台账 matches no point of this layer; its data are not used",
-                file=lname, row=int(excel_rows[i]), column=led.key, value=k,
-                fix=f"check the code against {fr.file}", severity="warning",
-            )
+    for i in map(int, np.flatnonzero((keys == "").to_numpy())):
+        problems.add("empty code in the 台账", file=lname, row=int(excel_rows[i]),
+                     column=led.key, fix="fill in the unit's code")
+    # Codes matching no point are checked once all layers are loaded (several layers may
+    # share one 台账 sheet, e.g. villages and communities on 村居).
+    fr.ledger_keys = (lname, led.sheet, led.key, keys, excel_rows)
     missing = [j for j, k in enumerate(ids) if k not in pos]
     for j in missing:
         problems.add(
@@ -715,12 +720,17 @@ def _match_townships(fr: _Frame, towns: gpd.GeoDataFrame, joined_code: pd.Series
 
 
 def _load_layer(lc: LayerConfig, admin: Mapping[str, gpd.GeoDataFrame],
-                county: shapely.Geometry, metric: pyproj.CRS, problems: Problems
+                county: shapely.Geometry, metric: pyproj.CRS, problems: Problems,
+                ledgers: dict[tuple[str, str, str], tuple[pd.Series, np.ndarray, set[str]]],
                 ) -> gpd.GeoDataFrame | None:
     fr = _read_layer_table(lc, problems)
     if fr is None:
         return None
     _join_ledger(lc, fr, problems)
+    if fr.ledger_keys is not None:
+        lname, sheet, key, keys, rows = fr.ledger_keys
+        entry = ledgers.setdefault((lname, sheet, key), (keys, rows, set()))
+        entry[2].update(fr.data["id"])
     n = len(fr.data)
     ids = _clean_code(fr.data["id"]).fillna("")
     for i in map(int, np.flatnonzero((ids == "").to_numpy())):

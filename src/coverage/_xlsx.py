@@ -15,7 +15,7 @@ import pandas as pd
 
 from coverage.io import atomic_path
 
-__all__ = ["SheetSpec", "display_width", "write_workbook"]
+__all__ = ["SheetSpec", "display_width", "sheet_title", "write_workbook"]
 
 _HEADER_FILL = "12355B"
 _BAD_FILL = "FDE2E1"
@@ -69,7 +69,7 @@ def write_workbook(sheets: Mapping[str, SheetSpec], path: Path) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
     for name, spec in sheets.items():
-        ws = wb.create_sheet(title=name[:31])
+        ws = wb.create_sheet(title=sheet_title(name))
         df = spec.frame
         headers = [spec.labels.get(c, c) for c in df.columns]
         ws.append(headers)
@@ -103,6 +103,13 @@ def write_workbook(sheets: Mapping[str, SheetSpec], path: Path) -> Path:
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return path
+
+
+def sheet_title(name: str) -> str:
+    """An Excel-safe sheet title: no ``[]:*?/\\``, at most 31 characters."""
+    for ch in "[]:*?/\\":
+        name = name.replace(ch, "、" if ch == "/" else "-")
+    return name[:31] or "Sheet"
 
 
 def _cell(v: object) -> object:

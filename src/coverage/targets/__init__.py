@@ -1,0 +1,65 @@
+"""Policy targets: presets from the work plans, and completion-rate gap analysis.
+
+>>> from coverage.targets import load_preset
+>>> preset = load_preset("national_2018")
+>>> preset.indicator("village_room_rate").target_text
+'≥80%'
+"""
+
+from __future__ import annotations
+
+from coverage.targets._model import (
+    INDICATOR_KINDS,
+    SCOPES,
+    Citation,
+    Condition,
+    Indicator,
+    Selector,
+    TargetPreset,
+    apply_overrides,
+    list_presets,
+    load_preset,
+    preset_from_config,
+    preset_names,
+)
+from coverage.targets.engine import (
+    MET,
+    NO_DATA,
+    NOT_APPLICABLE,
+    UNMET,
+    GapResult,
+    compute_gaps,
+)
+from coverage.targets.output import (
+    format_gaps_text,
+    format_indicator,
+    format_preset_list,
+    format_target,
+    write_gaps,
+)
+
+__all__ = [
+    "INDICATOR_KINDS",
+    "MET",
+    "NOT_APPLICABLE",
+    "NO_DATA",
+    "SCOPES",
+    "UNMET",
+    "Citation",
+    "Condition",
+    "GapResult",
+    "Indicator",
+    "Selector",
+    "TargetPreset",
+    "apply_overrides",
+    "compute_gaps",
+    "format_gaps_text",
+    "format_indicator",
+    "format_preset_list",
+    "format_target",
+    "list_presets",
+    "load_preset",
+    "preset_from_config",
+    "preset_names",
+    "write_gaps",
+]

@@ -393,3 +393,168 @@ def test_real_extract_matches_networkx(name: str, profile: str) -> None:
         [att.node[on[6:]], att.node[~att.snap_ok], rng.choice(graph.n_nodes, 50)]
     )
     assert_matches_networkx(att.graph, sources, targets)
+
+
+# --------------------------------------------------------------------------- contraction
+
+
+def curvy_grid(side: int, bends: int, seed: int) -> RoadGraph:
+    """Grid of roads, each drawn with ``bends`` intermediate nodes (like OSM geometry);
+    10 % of the roads missing, 20 % one-way, plus a closed loop hanging off node 0, an
+    isolated two-way ring and an isolated one-way ring (no junction at all)."""
+    rng = np.random.default_rng(seed)
+    ij = np.arange(side * side)
+    x = list((ij % side) * 200.0)
+    y = list((ij // side) * 200.0)
+    right = ij[(ij % side) < side - 1]
+    up = ij[(ij // side) < side - 1]
+    ends = np.concatenate([np.stack([right, right + 1], 1), np.stack([up, up + side], 1)])
+    us: list[int] = []
+    vs: list[int] = []
+    speeds: list[float] = []
+    oneways: list[bool] = []
+
+    def road(chain: list[int], speed: float, oneway: bool) -> None:
+        us.extend(chain[:-1])
+        vs.extend(chain[1:])
+        speeds.extend([speed] * (len(chain) - 1))
+        oneways.extend([oneway] * (len(chain) - 1))
+
+    def new_node(px: float, py: float) -> int:
+        x.append(px)
+        y.append(py)
+        return len(x) - 1
+
+    for a, b in ends[rng.random(len(ends)) > 0.1]:
+        chain = [int(a)]
+        for k in range(1, bends + 1):
+            f = k / (bends + 1)
+            px = x[a] + f * (x[b] - x[a]) + rng.uniform(-20, 20)
+            py = y[a] + f * (y[b] - y[a]) + rng.uniform(-20, 20)
+            chain.append(new_node(px, py))
+        chain.append(int(b))
+        if rng.random() < 0.5:
+            chain.reverse()
+        road(chain, float(rng.choice([12.0, 30.0, 60.0])), bool(rng.random() < 0.2))
+    loop = [0] + [new_node(-50.0 - 10 * k, 30.0 * k) for k in range(5)] + [0]
+    road(loop, 20.0, False)
+    ring = [new_node(5000.0 + 40 * math.cos(k), 40 * math.sin(k)) for k in range(6)]
+    road([*ring, ring[0]], 20.0, False)
+    ring = [new_node(6000.0 + 40 * math.cos(k), 40 * math.sin(k)) for k in range(6)]
+    road([*ring, ring[0]], 20.0, True)
+    xa, ya = np.array(x), np.array(y)
+    u, v = np.array(us), np.array(vs)
+    length = np.hypot(xa[u] - xa[v], ya[u] - ya[v])
+    return build_graph(u, v, length, speeds, oneways, x=xa, y=ya)
+
+
+def test_contraction_removes_chain_nodes_and_keeps_junctions() -> None:
+    g = curvy_grid(6, 4, seed=1)
+    con = g.contraction
+    assert con is not None and con.n_core < g.n_nodes / 3
+    u, v, _, _ = g.edges()
+    pairs = np.unique(np.minimum(u, v) * g.n_nodes + np.maximum(u, v))
+    ends = np.concatenate([pairs // g.n_nodes, pairs % g.n_nodes])
+    distinct = np.bincount(ends, minlength=g.n_nodes)
+    assert con.core[distinct != 2].all()  # junctions and dead ends are never contracted
+    # each isolated ring keeps exactly one node
+    assert con.core[-6:].sum() == 1 and con.core[-12:-6].sum() == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_contracted_search_matches_networkx_on_full_graph(seed: int) -> None:
+    g = curvy_grid(7, 5, seed=seed)
+    rng = np.random.default_rng(seed)
+    n = g.n_nodes
+    # mostly chain-interior sources, several on the same chain, repeated, one on each ring
+    sources = np.concatenate([rng.choice(n, 12, replace=False), [50, 51, 53, 51, -1]])
+    sources = np.concatenate([sources, [n - 2, n - 9]])
+    con = g.contraction
+    assert con is not None
+    assert (~con.core[sources[sources >= 0]]).sum() > 8
+    assert len(set(con.key[[50, 51, 53]] // (n + 1))) == 1  # three sources on one chain
+    assert_matches_networkx(g, sources, np.concatenate([np.arange(n), [-1]]))
+
+
+def test_contracted_search_respects_limit() -> None:
+    g = curvy_grid(6, 3, seed=4)
+    sources = np.array([5, 60, 61, 100])
+    limit = 60.0
+    r = nearest_site(g, sources=sources, targets=np.arange(g.n_nodes), limit_s=limit)
+    full = dijkstra(g.time_rev, indices=sources, min_only=True)
+    within = full <= limit
+    np.testing.assert_allclose(r.time_s[within], full[within], atol=1e-6)
+    assert np.isinf(r.time_s[~within]).all() and (r.source[~within] == -1).all()
+    assert np.isinf(r.dist_m[~within]).all()
+
+
+def test_zero_time_edges_are_edges() -> None:
+    # scipy.sparse.csgraph treats stored zeros of a sparse matrix as edges of weight 0;
+    # here the only link between 0 and 2 is a zero-length edge (same coordinates)
+    g = build_graph(
+        [0, 1, 2, 3],
+        [1, 2, 3, 4],
+        [100.0, 0.0, 0.0, 50.0],
+        36.0,
+        False,
+        x=[0.0, 100.0, 100.0, 100.0, 150.0],
+        y=[0.0] * 5,
+    )
+    assert g.n_edges == 8 and (g.time.data == 0).sum() == 4
+    r = nearest_site(g, sources=[4], targets=[0, 1, 2, 3])
+    np.testing.assert_allclose(r.time_s, [15.0, 5.0, 5.0, 5.0])
+    np.testing.assert_allclose(r.dist_m, [150.0, 50.0, 50.0, 50.0])
+    assert_matches_networkx(g, np.array([2]), np.arange(5))
+    # attached points exactly on a node (zero-length split) and on the road (no leg)
+    att = attach_points(g, [0.0, 100.0, 120.0], [0.0, 0.0, 0.0])
+    assert_matches_networkx(att.graph, att.node[[2]], np.arange(att.graph.n_nodes))
+
+
+def test_tree_sums_matches_walking_the_tree() -> None:
+    from coverage._routing import tree_sums
+
+    rng = np.random.default_rng(5)
+    n = 300
+    parent = np.full(n, -1)
+    for i in range(1, n):
+        if rng.random() > 0.05:  # a forest: a few extra roots
+            parent[i] = rng.integers(0, i)
+    value = rng.uniform(0, 10, n)
+    expected = value.copy()
+    root = np.arange(n)
+    for i in range(1, n):
+        if parent[i] >= 0:
+            expected[i] += expected[parent[i]]
+            root[i] = root[parent[i]]
+    sums, top = tree_sums(parent, value)
+    np.testing.assert_allclose(sums, expected)
+    np.testing.assert_array_equal(top, root)
+
+
+def test_contracted_and_full_searches_agree_on_a_mostly_junction_graph() -> None:
+    from coverage._routing import contract, nearest_source, nearest_source_full
+
+    rng = np.random.default_rng(8)
+    n = 400
+    u, v = rng.integers(0, n, 900), rng.integers(0, n, 900)
+    g = build_graph(
+        u,
+        v,
+        rng.uniform(10, 200, 900),
+        rng.choice([5.0, 20.0, 40.0], 900),
+        rng.random(900) < 0.3,
+        x=rng.uniform(0, 1000, n),
+        y=rng.uniform(0, 1000, n),
+    )
+    assert g.contraction is None  # too few chain nodes: nearest_site searches the full graph
+    forced = contract(g.time, g.length, g.time_rev, g.length_rev, min_share=0.0)
+    assert forced is not None and forced.n_core < n
+    sources = rng.choice(n, 15, replace=False)
+    targets = np.arange(n)
+    for limit in (math.inf, 30.0):
+        t1, l1, s1 = nearest_source(forced, sources, targets, limit)
+        t2, l2, s2 = nearest_source_full(g.time_rev, g.length_rev, sources, targets, limit)
+        np.testing.assert_allclose(t1, t2, atol=1e-9)
+        np.testing.assert_allclose(l1, l2, atol=1e-9)
+        np.testing.assert_array_equal(s1, s2)
+    assert_matches_networkx(g, sources, targets)

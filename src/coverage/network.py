@@ -29,6 +29,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Literal
@@ -42,6 +43,13 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 
 from coverage._errors import InputError
 from coverage._osm import OsmSegments, download_segments, read_osm
+from coverage._routing import (
+    Contraction,
+    contract,
+    edge_values,
+    nearest_source,
+    nearest_source_full,
+)
 from coverage.crs import assert_metric, project_points
 
 __all__ = [
@@ -226,6 +234,15 @@ class RoadGraph:
     def n_edges(self) -> int:
         """Number of directed edges (parallel edges already merged)."""
         return int(self.time.nnz)
+
+    @cached_property
+    def contraction(self) -> Contraction | None:
+        """The graph with its chains of two-neighbour nodes contracted (built once, exact).
+
+        None when too few nodes lie inside chains for it to pay off (a plain grid). Used by
+        :func:`nearest_site`; see :mod:`coverage._routing`.
+        """
+        return contract(self.time, self.length, self.time_rev, self.length_rev)
 
     def edges(self) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
         """Return ``(u, v, time_s, length_m)`` of every directed edge, in CSR order."""
@@ -687,15 +704,6 @@ def attach_points(
 # --------------------------------------------------------------------------- routing
 
 
-def _edge_values(matrix: sp.csr_array, rows: IntArray, cols: IntArray) -> FloatArray:
-    """Look up ``matrix[rows, cols]`` for existing entries of a sorted-index CSR matrix."""
-    n = matrix.shape[1]
-    row_of = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
-    keys = row_of * n + matrix.indices
-    pos = np.searchsorted(keys, rows.astype(np.int64) * n + cols)
-    return np.asarray(matrix.data[pos], dtype=np.float64)
-
-
 def path_lengths(predecessors: NDArray[np.integer[Any]], step: FloatArray) -> FloatArray:
     """Sum ``step`` along predecessor chains (pointer jumping, O(n log depth)).
 
@@ -765,9 +773,13 @@ def nearest_site(
 ) -> NearestSites:
     """Time and route length from every target to its nearest source, in one Dijkstra.
 
-    Runs :func:`scipy.sparse.csgraph.dijkstra` once with all sources as ``indices`` and
-    ``min_only=True`` on the transposed graph, then sums edge lengths along the
-    predecessor forest.
+    Works on :attr:`RoadGraph.contraction` (chains of two-neighbour nodes contracted,
+    built on the first call and kept with the graph): one
+    :func:`scipy.sparse.csgraph.dijkstra` from a virtual node linked to every source on
+    the transposed core graph, route lengths summed along the shortest-path tree, and
+    nodes inside chains resolved from their chain ends. Graphs with few such nodes are
+    searched whole (one ``min_only`` Dijkstra from all sources). Results equal a Dijkstra
+    on the full graph either way.
 
     Parameters
     ----------
@@ -793,29 +805,16 @@ def nearest_site(
         time_s[on] = np.inf
         dist_m[on] = np.inf
         return NearestSites(time_s=time_s, dist_m=dist_m, source=source)
-    src_nodes = src[valid_src]
-    dist, pred, origin = dijkstra(
-        graph.time_rev,
-        directed=True,
-        indices=src_nodes,
-        return_predecessors=True,
-        limit=limit_s,
-        min_only=True,
-    )
-    reached = pred >= 0
-    step = np.zeros(graph.n_nodes)
-    idx = np.flatnonzero(reached)
-    step[idx] = _edge_values(graph.length_rev, pred[idx].astype(np.int64), idx)
-    length = path_lengths(pred, step)
-    length[~np.isfinite(dist)] = np.inf
-    # map the origin node back to a position in `sources` (first occurrence)
-    node_to_pos = np.full(graph.n_nodes, -1, dtype=np.int64)
-    node_to_pos[src_nodes[::-1]] = valid_src[::-1]
-    t = tgt[on]
-    time_s[on] = dist[t]
-    dist_m[on] = length[t]
-    org = origin[t]
-    source[on] = np.where(org >= 0, node_to_pos[np.maximum(org, 0)], -1)
+    t_on = np.flatnonzero(on)
+    con = graph.contraction
+    if con is None:
+        found = nearest_source_full(
+            graph.time_rev, graph.length_rev, src[valid_src], tgt[t_on], limit_s
+        )
+    else:
+        found = nearest_source(con, src[valid_src], tgt[t_on], limit_s)
+    time_s[t_on], dist_m[t_on], pos = found
+    source[t_on] = np.where(pos >= 0, valid_src[np.maximum(pos, 0)], -1)
     return NearestSites(time_s=time_s, dist_m=dist_m, source=source)
 
 
@@ -886,7 +885,7 @@ def travel_matrix(
         reached = pred >= 0
         step = np.zeros(dist.shape)
         r, c = np.nonzero(reached)
-        step[r, c] = _edge_values(graph.length_rev, pred[r, c].astype(np.int64), c)
+        step[r, c] = edge_values(graph.length_rev, pred[r, c].astype(np.int64), c)
         length = path_lengths(pred, step)
         sub_t = dist[:, tgt_nodes]
         within = sub_t <= limit_s

@@ -1,0 +1,175 @@
+"""Benchmark the site-placement core against PySAL spopt (PuLP + CBC) and OR-Library.
+
+Prints, in one run:
+
+1. MCLP and p-median on reproducible county-like random instances (500 x 100 up to
+   20,000 x 2,000): our time vs spopt's, both objectives and the speed ratio.  spopt builds a
+   dense PuLP model and becomes very slow on large instances: ``--skip-spopt-above N``
+   skips spopt for instances with more than N demand points (MCLP), and
+   ``--skip-spopt-pmedian-above N`` for the p-median (its model has n x m variables).
+2. The 40 OR-Library pmed instances: p-median and vertex p-center time, objective,
+   published optimum and proven gap.
+
+Usage::
+
+    python benchmarks/bench_optimize.py [--skip-spopt-above 5000] [--pmed 1-40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from coverage.optimize import solve_mclp, solve_pcenter, solve_pmedian
+from coverage.optimize.instances import random_county, read_orlib_pmed
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "bench" / "orlib_pmed"
+SIZES = [(500, 100), (2000, 200), (5000, 500), (10000, 1000), (20000, 2000)]
+RADIUS_M = 3000.0
+PCENTER_OPT = (
+    127, 98, 93, 74, 48, 84, 64, 55, 37, 20, 59, 51, 36, 26, 18, 47, 39, 28, 18, 13,
+    40, 38, 22, 15, 11, 38, 32, 18, 13, 9, 30, 29, 15, 11, 30, 27, 15, 29, 23, 13,
+)
+
+
+def _p_for(n_cand: int) -> int:
+    return min(50, n_cand // 4)
+
+
+def _spopt_mclp(cost: np.ndarray, w: np.ndarray, p: int) -> tuple[float, float]:
+    import pulp
+    from spopt.locate import MCLP
+
+    t0 = time.perf_counter()
+    m = MCLP.from_cost_matrix(cost, w, service_radius=RADIUS_M, p_facilities=p)
+    m.solve(pulp.PULP_CBC_CMD(msg=False))
+    obj = float(m.problem.objective.value())
+    return obj, time.perf_counter() - t0
+
+
+def _spopt_pmedian(cost: np.ndarray, w: np.ndarray, p: int) -> tuple[float, float]:
+    import pulp
+    from spopt.locate import PMedian
+
+    t0 = time.perf_counter()
+    m = PMedian.from_cost_matrix(cost, w, p_facilities=p)
+    m.solve(pulp.PULP_CBC_CMD(msg=False))
+    obj = float(m.problem.objective.value())
+    return obj, time.perf_counter() - t0
+
+
+def _row(cells: list[object], widths: list[int]) -> str:
+    return " ".join(str(c).rjust(w) for c, w in zip(cells, widths, strict=True))
+
+
+def bench_random(args: argparse.Namespace) -> None:
+    try:
+        import spopt  # noqa: F401
+        have_spopt = True
+    except ImportError:
+        have_spopt = False
+    head = ["model", "n_demand", "n_cand", "p", "ours_s", "status", "gap", "ours_obj",
+            "spopt_s", "spopt_obj", "same_obj", "speedup"]
+    widths = [8, 8, 6, 3, 8, 10, 8, 16, 9, 16, 8, 8]
+    print(f"\n== Random county instances (seeded; radius {RADIUS_M:.0f} m for MCLP) ==")
+    print(_row(head, widths))
+    ratios: dict[str, list[float]] = {"mclp": [], "pmedian": []}
+    for n_dem, n_cand in SIZES:
+        inst = random_county(n_dem, n_cand, seed=n_dem + n_cand)
+        p = _p_for(n_cand)
+        D = inst.distances()
+        for model in ("mclp", "pmedian"):
+            if model == "mclp":
+                res = solve_mclp(inst.coverage(RADIUS_M), inst.weights, p=p,
+                                 time_limit=args.time_limit)
+            else:
+                res = solve_pmedian(D, inst.weights, p=p, time_limit=args.time_limit)
+            limit = args.skip_spopt_above if model == "mclp" else args.skip_spopt_pmedian_above
+            s_obj: float | str = "skipped"
+            s_time: float | str = "skipped"
+            same: str = "-"
+            speed: str = "-"
+            if have_spopt and n_dem <= limit:
+                fn = _spopt_mclp if model == "mclp" else _spopt_pmedian
+                so, st = fn(D, inst.weights, p)
+                s_obj, s_time = f"{so:.2f}", f"{st:.2f}"
+                same = "yes" if abs(so - res.objective) <= 1e-6 * max(1.0, abs(so)) else "NO"
+                speed = f"{st / res.solve_seconds:.1f}x"
+                ratios[model].append(st / res.solve_seconds)
+            print(_row([model, n_dem, n_cand, p, f"{res.solve_seconds:.2f}", res.status,
+                        f"{res.gap:.1e}", f"{res.objective:.2f}", s_time, s_obj, same, speed],
+                       widths), flush=True)
+    for model, r in ratios.items():
+        if r:
+            print(f"median speedup vs spopt ({model}): {statistics.median(r):.1f}x "
+                  f"over {len(r)} instance(s)")
+    print(f"(spopt skipped above {args.skip_spopt_above} demand points for MCLP and "
+          f"{args.skip_spopt_pmedian_above} for p-median)")
+
+
+def bench_pmed(args: argparse.Namespace) -> None:
+    if not SHARED.is_dir():
+        print(f"OR-Library instances not found at {SHARED}; skipped")
+        return
+    opt = {}
+    for item in (SHARED / "pmedopt.txt").read_text().replace("\n", " ").split(";"):
+        parts = item.split()
+        if len(parts) == 2:
+            opt[parts[0]] = float(parts[1])
+    lo, hi = (int(x) for x in args.pmed.split("-"))
+    head = ["inst", "n", "p", "pmed_s", "pmed_obj", "published", "gap", "ok",
+            "pctr_s", "pctr_obj", "published", "ok"]
+    widths = [7, 4, 4, 8, 9, 9, 8, 3, 7, 8, 9, 3]
+    print("\n== OR-Library pmed1-40: p-median and vertex p-center ==")
+    print(_row(head, widths))
+    t_all = time.perf_counter()
+    n_ok = n_ok_c = 0
+    for k in range(lo, hi + 1):
+        inst = read_orlib_pmed(SHARED / f"pmed{k}.txt")
+        res = solve_pmedian(inst.cost, p=inst.p, time_limit=args.pmed_time_limit)
+        ok = res.objective == opt[f"pmed{k}"] and res.status == "optimal"
+        n_ok += ok
+        if args.no_pcenter:
+            pc_cells: list[object] = ["-", "-", PCENTER_OPT[k - 1], "-"]
+        else:
+            pc = solve_pcenter(inst.cost, p=inst.p, time_limit=args.pmed_time_limit)
+            ok_c = pc.objective == PCENTER_OPT[k - 1] and pc.status == "optimal"
+            n_ok_c += ok_c
+            pc_cells = [f"{pc.solve_seconds:.2f}", f"{pc.objective:g}", PCENTER_OPT[k - 1],
+                        "yes" if ok_c else "NO"]
+        print(_row([f"pmed{k}", inst.n, inst.p, f"{res.solve_seconds:.2f}",
+                    f"{res.objective:g}", f"{opt[f'pmed{k}']:g}", f"{res.gap:.1e}",
+                    "yes" if ok else "NO", *pc_cells], widths), flush=True)
+    total = hi - lo + 1
+    print(f"p-median at published optimum (proven): {n_ok}/{total}; "
+          f"p-center: {n_ok_c}/{total}; total time {time.perf_counter() - t_all:.1f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--skip-spopt-above", type=int, default=5000,
+                    help="skip spopt MCLP above this many demand points")
+    ap.add_argument("--skip-spopt-pmedian-above", type=int, default=2000,
+                    help="skip spopt p-median above this many demand points")
+    ap.add_argument("--time-limit", type=float, default=300.0,
+                    help="our time limit per random instance (s)")
+    ap.add_argument("--pmed", default="1-40", help="range of pmed instances, e.g. 1-10")
+    ap.add_argument("--pmed-time-limit", type=float, default=600.0)
+    ap.add_argument("--no-random", action="store_true")
+    ap.add_argument("--no-pmed", action="store_true")
+    ap.add_argument("--no-pcenter", action="store_true")
+    args = ap.parse_args(argv)
+    if not args.no_random:
+        bench_random(args)
+    if not args.no_pmed:
+        bench_pmed(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Thin wrapper around HiGHS (highspy): one sparse MILP in, solution and proven bound out."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["MilpOutcome", "gap_of", "solve_milp"]
+
+logger = logging.getLogger(__name__)
+
+MilpStatus = Literal["optimal", "gap_limit", "time_limit", "infeasible", "no_solution"]
+
+
+@dataclass(frozen=True)
+class MilpOutcome:
+    """Raw outcome of one MILP solve.
+
+    ``x`` is ``None`` when no feasible solution is known.  ``bound`` is the proven dual
+    bound in the model's own sense (upper bound when maximizing).
+    """
+
+    x: np.ndarray | None
+    objective: float
+    bound: float
+    gap: float
+    status: MilpStatus
+    seconds: float
+
+
+def gap_of(objective: float, bound: float) -> float:
+    """Relative gap ``|objective - bound| / max(|objective|, 1e-9)`` (0 when equal)."""
+    if not np.isfinite(objective) or not np.isfinite(bound):
+        return float("inf")
+    diff = abs(objective - bound)
+    if diff <= 1e-9 * max(1.0, abs(objective)):
+        return 0.0
+    return diff / max(abs(objective), 1e-9)
+
+
+def solve_milp(
+    *,
+    c: np.ndarray,
+    A: sp.spmatrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    integer: np.ndarray,
+    maximize: bool = False,
+    offset: float = 0.0,
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+    start: np.ndarray | None = None,
+    threads: int | None = None,
+    options: dict[str, float | int | bool | str] | None = None,
+) -> MilpOutcome:
+    """Solve ``opt c@x + offset  s.t.  row_lower <= A x <= row_upper, bounds, integrality``.
+
+    Parameters
+    ----------
+    c, A, row_lower, row_upper, col_lower, col_upper
+        The model; ``A`` is converted to CSC. Infinite bounds may be ``±inf``.
+    integer
+        Boolean mask of integer columns.
+    maximize
+        Maximize instead of minimize.
+    offset
+        Constant added to the objective.
+    time_limit
+        Seconds; ``None`` for no limit.
+    mip_gap
+        Relative MIP gap at which HiGHS may stop.
+    start
+        A feasible solution to warm-start from (passed with ``setSolution``).
+    threads
+        HiGHS threads (``None``: HiGHS default).
+    options
+        Extra HiGHS options (e.g. ``{"mip_heuristic_effort": 0.0}`` when a strong warm
+        start is given).
+    """
+    t0 = time.perf_counter()
+    n_col = int(c.size)
+    A_csc = sp.csc_matrix(A, dtype=float)
+    A_csc.sort_indices()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_col
+    lp.num_row_ = int(A_csc.shape[0])
+    lp.col_cost_ = np.asarray(c, dtype=float)
+    lp.col_lower_ = np.where(np.isinf(col_lower), -inf, col_lower).astype(float)
+    lp.col_upper_ = np.where(np.isinf(col_upper), inf, col_upper).astype(float)
+    lp.row_lower_ = np.where(np.isinf(row_lower), -inf, row_lower).astype(float)
+    lp.row_upper_ = np.where(np.isinf(row_upper), inf, row_upper).astype(float)
+    lp.offset_ = float(offset)
+    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A_csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A_csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A_csc.data
+    lp.a_matrix_.num_col_ = n_col
+    lp.a_matrix_.num_row_ = int(A_csc.shape[0])
+    has_int = bool(np.any(integer))
+    if has_int:
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+            for flag in integer
+        ]
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("log_to_console", False)
+    h.passModel(lp)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    h.setOptionValue("mip_rel_gap", float(mip_gap))
+    h.setOptionValue("mip_abs_gap", 1e-9)
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    for key, value in (options or {}).items():
+        h.setOptionValue(key, value)
+    if start is not None and has_int:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(start, dtype=float)
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    status = h.getModelStatus()
+    info = h.getInfo()
+    seconds = time.perf_counter() - t0
+    ms = highspy.HighsModelStatus
+    if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+        return MilpOutcome(None, float("nan"), float("nan"), float("inf"), "infeasible", seconds)
+    has_sol = info.primal_solution_status == highspy.kSolutionStatusFeasible
+    if not has_sol:
+        logger.info("HiGHS stopped (%s) without a feasible solution", h.modelStatusToString(status))
+        return MilpOutcome(None, float("nan"), float("nan"), float("inf"), "no_solution", seconds)
+    x = np.asarray(h.getSolution().col_value, dtype=float)
+    obj = float(info.objective_function_value)
+    bound = float(info.mip_dual_bound) if has_int else obj
+    if not np.isfinite(bound):
+        bound = obj if status == ms.kOptimal else (inf if maximize else -inf)
+    gap = gap_of(obj, bound)
+    if status == ms.kOptimal:
+        st: MilpStatus = "optimal" if gap <= 1e-9 else "gap_limit"
+    else:
+        st = "time_limit"
+    logger.debug("HiGHS %s obj=%.6g bound=%.6g gap=%.3g in %.2fs", st, obj, bound, gap, seconds)
+    return MilpOutcome(x, obj, bound, gap, st, seconds)

@@ -1,0 +1,490 @@
+"""p-median: minimize total weighted travel to the nearest open site.
+
+Uncapacitated formulation — the radius ("Elloumi 2010 / Cornuéjols–Nemhauser–Wolsey")
+model on sorted distinct distances ``D_i^0 < D_i^1 < ...`` of each demand row::
+
+    min  sum_i w_i (D_i^0 + sum_l (D_i^{l+1} - D_i^l) z_il)
+    s.t. z_i0 + sum_{j: d_ij = D_i^0} y_j >= 1
+         z_il - z_i,l-1 + sum_{j: d_ij = D_i^l} y_j >= 0
+         side rows on y (count p, budget, group minimums),  y binary, z >= 0
+
+(``z_il`` = 1 when no open site lies within ``D_i^l``.)  Its LP relaxation equals the
+classical assignment formulation's, with one row per distinct distance instead of one
+column per pair and nonzeros linear in the pairs.
+
+Sparse truncation with a certificate: each row keeps only levels up to a radius ``T_i``
+(at least its distance in the heuristic solution).  The truncated model is a relaxation,
+so its bound is valid.  When the solution reaches some row only beyond ``T_i`` the radius
+of those rows is enlarged and the model re-solved (warm-started); the loop stops when no
+row is truncated at its assignment (then the truncated optimum is the true optimum) or the
+true objective is within ``mip_gap`` of the bound.
+
+Capacitated variant: classical assignment model with single sourcing, ``x_ij <= y_j`` and
+``sum_i w_i x_ij <= capacity_j y_j``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from types import MappingProxyType
+
+import numpy as np
+import scipy.sparse as sp
+
+from coverage._errors import InputError
+from coverage.optimize._highs import gap_of, solve_milp
+from coverage.optimize._problem import IndexLike, SiteRules, as_cost, as_weights, site_rules
+from coverage.optimize.heuristics import pmedian_heuristic
+from coverage.optimize.results import LocationResult, Status, infeasible_result
+
+__all__ = ["solve_pmedian"]
+
+logger = logging.getLogger(__name__)
+
+_TRUNC_FACTOR = 2.0
+"""Initial truncation: each row keeps about this many times its fair share m/p of sites."""
+
+
+def solve_pmedian(
+    cost: object,
+    weights: object = None,
+    *,
+    p: int,
+    capacity: np.ndarray | None = None,
+    fixed: IndexLike | None = None,
+    forced: IndexLike | None = None,
+    excluded: IndexLike | None = None,
+    site_cost: np.ndarray | None = None,
+    budget: float | None = None,
+    time_limit: float | None = None,
+    mip_gap: float = 0.0,
+    warm_start: bool = True,
+) -> LocationResult:
+    """Choose ``p`` new sites minimizing total weighted travel to the nearest open site.
+
+    Parameters
+    ----------
+    cost
+        Travel cost (demand x sites): dense array (``inf`` = not allowed) or scipy.sparse
+        (stored entries are the allowed pairs).
+    weights
+        Demand weights (population); default all ones.
+    p
+        Number of new sites.
+    capacity
+        Capacity per site (in weight units); switches to the capacitated model with single
+        assignment.
+    fixed, forced, excluded
+        Existing sites (open, not counted), must-open new sites, never-open sites.
+    site_cost, budget
+        Cost per site and a budget on the summed cost of new sites.
+    time_limit
+        Seconds for the whole MILP phase.
+    mip_gap
+        Relative gap at which to stop (0 = prove optimality).
+    warm_start
+        Start HiGHS from the greedy + fast-interchange solution.
+
+    Returns
+    -------
+    LocationResult
+        ``objective`` is the total weighted travel; ``assignment`` the serving site.
+    """
+    t0 = time.perf_counter()
+    D = as_cost(cost)
+    w = as_weights(weights, D.shape[0])
+    rules = site_rules(
+        D.shape[1], fixed=fixed, forced=forced, excluded=excluded, cost=site_cost,
+        budget=budget, p=p, p_sense="eq",
+    )
+    if capacity is not None:
+        cap = np.asarray(capacity, dtype=float).ravel()
+        if cap.shape[0] != D.shape[1] or not np.isfinite(cap).all() or (cap < 0).any():
+            raise InputError.single(
+                "capacity must hold one finite value >= 0 per site",
+                fix="give each site's capacity in the same units as the weights",
+            )
+        return _capacitated(D, w, rules, cap, time_limit=time_limit, mip_gap=mip_gap, t0=t0)
+    return median_core(
+        "pmedian", D, w, rules, time_limit=time_limit, mip_gap=mip_gap,
+        warm_start=warm_start, t0=t0,
+    )
+
+
+def _nearest_open(D: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    idx = np.nonzero(is_open)[0]
+    if idx.size == 0:
+        return np.full(D.shape[0], np.inf), np.full(D.shape[0], -1)
+    sub = D[:, idx]
+    arg = sub.argmin(axis=1)
+    d = sub[np.arange(D.shape[0]), arg]
+    assign = np.where(np.isfinite(d), idx[arg], -1)
+    return d, assign
+
+
+def _unreachable_reasons(D: np.ndarray, rules: SiteRules) -> tuple[list[str], np.ndarray]:
+    allowed = ~rules.excluded
+    reach = np.isfinite(D[:, allowed]).any(axis=1)
+    bad = np.nonzero(~reach)[0]
+    if bad.size:
+        return [
+            f"{bad.size} demand point(s) (rows {bad[:5].tolist()}) cannot reach any "
+            "allowed site"
+        ], bad
+    return [], bad
+
+
+class _RadiusModel:
+    """Radius formulation over all sites with per-row truncation radii."""
+
+    def __init__(self, D: np.ndarray, w: np.ndarray, rules: SiteRules) -> None:
+        self.rules = rules
+        allowed = np.nonzero(~rules.excluded)[0]
+        self.allowed = allowed
+        rows = np.nonzero(w > 0)[0]
+        self.rows = rows
+        Da = D[np.ix_(rows, allowed)]
+        order = np.argsort(Da, axis=1, kind="stable")
+        self.V = np.take_along_axis(Da, order, axis=1)
+        self.S = allowed[order]
+        self.w = w[rows]
+        self.n_finite = np.isfinite(self.V).sum(axis=1)
+        fixed_allowed = rules.fixed[allowed]
+        # rank cap: a row is complete once its radius reaches an existing site, or the
+        # (m - p_total + 1) nearest when exactly p new sites open
+        cap = self.n_finite.copy()
+        if fixed_allowed.any():
+            fixed_rank = np.argmax(rules.fixed[self.S], axis=1)
+            has = rules.fixed[self.S].any(axis=1)
+            cap = np.where(has, np.minimum(cap, fixed_rank + 1), cap)
+        if rules.p is not None and rules.p_sense == "eq":
+            p_total = rules.p + int(rules.fixed.sum())
+            cap = np.minimum(cap, max(1, allowed.size - p_total + 1))
+        # extend the cap to the end of its tie group
+        self.cap = self._extend_ties(np.maximum(cap, 1))
+
+    def _extend_ties(self, r: np.ndarray) -> np.ndarray:
+        """Smallest count >= r that does not split a group of equal distances."""
+        r = np.minimum(r, self.n_finite)
+        r = np.maximum(r, 1)
+        rowsel = np.arange(self.V.shape[0])
+        last = self.V[rowsel, r - 1]
+        return (last[:, None] >= self.V).sum(axis=1).astype(np.int64)
+
+    def ranks_for_radius(self, T: np.ndarray) -> np.ndarray:
+        """Number of sorted entries within radius ``T`` per row (capped, at least 1)."""
+        r = (T[:, None] >= self.V).sum(axis=1)
+        r = self._extend_ties(np.maximum(r, 1))
+        return np.minimum(r, self.cap)
+
+    def build(
+        self, r: np.ndarray
+    ) -> tuple[np.ndarray, sp.csr_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+        """Build the truncated model for ranks ``r``; returns c, A, bounds, offset."""
+        m = self.rules.n_sites
+        n = self.V.shape[0]
+        k = np.arange(self.V.shape[1])
+        inside = k[None, :] < r[:, None]
+        new_level = np.ones_like(inside)
+        new_level[:, 1:] = self.V[:, 1:] != self.V[:, :-1]
+        lvl = np.cumsum(new_level, axis=1) - 1  # level index within the row
+        L = lvl[np.arange(n), r - 1] + 1  # levels per row
+        first = np.zeros(n + 1, dtype=np.int64)
+        first[1:] = np.cumsum(L)
+        nz = int(first[-1])
+        ii, kk = np.nonzero(inside)
+        var_of_entry = first[ii] + lvl[ii, kk]
+        # z variables: index nz per level; coefficient w_i (next - this)
+        level_vals = np.empty(nz)
+        level_vals[var_of_entry] = self.V[ii, kk]
+        nxt = np.full(nz, np.nan)
+        nxt[:-1] = level_vals[1:]
+        row_of_var = np.repeat(np.arange(n), L)
+        is_last = np.zeros(nz, dtype=bool)
+        is_last[first[1:] - 1] = True
+        complete = r >= self.cap
+        width = self.V.shape[1]
+        nxt_out = np.where(
+            r < width, self.V[np.arange(n), np.minimum(r, width - 1)], np.inf
+        )
+        nxt[is_last] = nxt_out
+        coef = self.w[row_of_var] * (nxt - level_vals)
+        z_hi = np.ones(nz)
+        last_idx = first[1:] - 1
+        z_hi[last_idx[complete]] = 0.0
+        coef = np.where(z_hi == 0.0, 0.0, coef)
+        coef = np.nan_to_num(coef, nan=0.0, posinf=0.0)
+        # rows: one per z variable
+        rows_y = var_of_entry
+        cols_y = self.S[ii, kk]
+        rows_z = np.arange(nz)
+        cols_z = m + np.arange(nz)
+        not_first = np.ones(nz, dtype=bool)
+        not_first[first[:-1]] = False
+        rows_zp = np.nonzero(not_first)[0]
+        cols_zp = m + rows_zp - 1
+        data = np.concatenate([np.ones(rows_y.size), np.ones(nz), -np.ones(rows_zp.size)])
+        A = sp.csr_matrix(
+            (data, (np.concatenate([rows_y, rows_z, rows_zp]),
+                    np.concatenate([cols_y, cols_z, cols_zp]))),
+            shape=(nz, m + nz),
+        )
+        row_lo = np.where(not_first, 0.0, 1.0)
+        offset = float(self.w @ self.V[:, 0])
+        self._first, self._levels, self._nz = first, level_vals, nz
+        return coef, A, row_lo, z_hi, first, level_vals, offset
+
+    def z_values(self, d: np.ndarray) -> np.ndarray:
+        """z start values for a solution whose nearest-open distances are ``d``."""
+        row_of_var = np.repeat(np.arange(self.V.shape[0]), np.diff(self._first))
+        return (d[row_of_var] > self._levels + 1e-12).astype(float)
+
+
+def median_core(
+    model: str,
+    D: np.ndarray,
+    w: np.ndarray,
+    rules: SiteRules,
+    *,
+    time_limit: float | None,
+    mip_gap: float,
+    warm_start: bool,
+    t0: float,
+) -> LocationResult:
+    """Shared p-median engine (also used by the travel quota model)."""
+    reasons = rules.infeasibility()
+    extra, unreachable = _unreachable_reasons(D, rules)
+    if reasons or extra:
+        return infeasible_result(model, reasons + extra, seconds=time.perf_counter() - t0,
+                                 uncoverable=unreachable)
+    finite_max = float(np.max(D[np.isfinite(D)])) if np.isfinite(D).any() else 1.0
+    penalty = finite_max * (D.shape[0] + 1) + 1.0
+    Dh = np.where(np.isfinite(D), D, penalty)
+    best_open: np.ndarray | None = None
+    heur_obj = float("nan")
+    if warm_start:
+        h_limit = 60.0 if time_limit is None else max(0.1 * time_limit, 0.5)
+        best_open = pmedian_heuristic(Dh, w, rules, time_limit=h_limit)
+        if best_open is not None:
+            heur_obj = float(w @ _nearest_open(D, best_open)[0])
+    model_obj = _RadiusModel(D, w, rules)
+    n_rows, width = model_obj.V.shape
+    p_total = max(1, (rules.p or 0) + int(rules.fixed.sum()))
+    k0 = min(width, max(3, math.ceil(_TRUNC_FACTOR * width / p_total)))
+    T = model_obj.V[np.arange(n_rows), np.minimum(k0, model_obj.n_finite) - 1]
+    if best_open is not None:
+        dh = _nearest_open(D, best_open)[0][model_obj.rows]
+        T = np.maximum(T, np.where(np.isfinite(dh), dh, T))
+    r = model_obj.ranks_for_radius(T)
+    best_obj = heur_obj if best_open is not None else float("inf")
+    bound = -float("inf")
+    status: Status = "time_limit"
+    rounds = 0
+    milp_seconds = 0.0
+    n_vars = 0
+    while True:
+        rounds += 1
+        c_z, A, row_lo, z_hi, _, _, offset = model_obj.build(r)
+        m = rules.n_sites
+        nz = c_z.size
+        n_vars = nz
+        S, s_lo, s_hi = rules.rows()
+        A_all = sp.vstack([A, sp.hstack([S, sp.csr_matrix((S.shape[0], nz))])], format="csr")
+        lo = np.concatenate([row_lo, s_lo])
+        hi = np.concatenate([np.full(nz, np.inf), s_hi])
+        c = np.concatenate([np.zeros(m), c_z])
+        col_lo = np.concatenate([rules.lower(), np.zeros(nz)])
+        col_hi = np.concatenate([rules.upper(), z_hi])
+        integer = np.concatenate([np.ones(m, dtype=bool), np.zeros(nz, dtype=bool)])
+        start = None
+        if best_open is not None:
+            d_best = _nearest_open(D, best_open)[0][model_obj.rows]
+            start = np.concatenate([best_open.astype(float), model_obj.z_values(d_best)])
+        remaining = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        if remaining is not None and remaining <= 0 and best_open is not None:
+            break
+        out = solve_milp(
+            c=c, A=A_all, row_lower=lo, row_upper=hi, col_lower=col_lo, col_upper=col_hi,
+            integer=integer, offset=offset, time_limit=remaining, mip_gap=mip_gap, start=start,
+            options={"mip_heuristic_effort": 0.0} if start is not None else None,
+        )
+        milp_seconds += out.seconds
+        if out.x is None:
+            if out.status == "infeasible":
+                return infeasible_result(
+                    model, reasons or ["no selection meets the budget/quota rules"],
+                    seconds=time.perf_counter() - t0,
+                )
+            break
+        bound = max(bound, out.bound)
+        x_open = out.x[:m] > 0.5
+        d_x = _nearest_open(D, x_open)[0]
+        obj_x = float(w @ d_x)
+        if obj_x < best_obj:
+            best_obj, best_open = obj_x, x_open
+        d_rows = d_x[model_obj.rows]
+        last_in = model_obj.V[np.arange(n_rows), r - 1]
+        violated = (r < model_obj.cap) & (d_rows > last_in + 1e-12)
+        logger.info(
+            "%s round %d: %d level vars, obj %.6g, bound %.6g, %d truncated rows",
+            model, rounds, nz, best_obj, bound, int(violated.sum()),
+        )
+        if not violated.any():
+            status = "time_limit" if out.status == "no_solution" else out.status
+            bound = max(bound, out.bound)
+            break
+        if gap_of(best_obj, bound) <= max(mip_gap, 0.0) and mip_gap > 0:
+            status = "gap_limit"
+            break
+        if out.status == "time_limit":
+            break
+        T_new = np.where(violated, np.maximum(d_rows, model_obj.V[np.arange(n_rows),
+                         np.minimum(2 * r, model_obj.n_finite) - 1]), last_in)
+        r = np.maximum(r, model_obj.ranks_for_radius(T_new))
+    if best_open is None:
+        return infeasible_result(model, ["no feasible selection was found within the time limit"],
+                                 seconds=time.perf_counter() - t0)
+    d, assign = _nearest_open(D, best_open)
+    objective = float(w @ d)
+    gap = gap_of(objective, bound)
+    if gap == 0.0:
+        status = "optimal"
+    elif status == "optimal":
+        status = "gap_limit"
+    selected = np.nonzero(best_open & ~rules.fixed)[0]
+    total_w = float(w.sum())
+    mean = objective / total_w if total_w > 0 else 0.0
+    msg = (
+        f"{selected.size} new site(s): mean travel {mean:.6g} per unit weight, worst "
+        f"{float(d.max()):.6g}; status {status}, gap {gap:.2e}."
+    )
+    return LocationResult(
+        model=model,
+        selected=selected,
+        open_sites=np.nonzero(best_open)[0],
+        objective=objective,
+        bound=bound,
+        gap=gap,
+        status=status,
+        solve_seconds=time.perf_counter() - t0,
+        message=msg,
+        assignment=assign,
+        n_reduced_demand=int(n_rows),
+        n_reduced_candidates=int(rules.free.sum()),
+        details=MappingProxyType(
+            {
+                "mean_distance": mean,
+                "max_distance": float(d.max()),
+                "heuristic_objective": heur_obj,
+                "rounds": float(rounds),
+                "level_variables": float(n_vars),
+                "milp_seconds": milp_seconds,
+            }
+        ),
+    )
+
+
+def _capacitated(
+    D: np.ndarray,
+    w: np.ndarray,
+    rules: SiteRules,
+    cap: np.ndarray,
+    *,
+    time_limit: float | None,
+    mip_gap: float,
+    t0: float,
+) -> LocationResult:
+    """Capacitated p-median with single assignment (classical formulation)."""
+    model = "pmedian"
+    reasons = rules.infeasibility()
+    extra, unreachable = _unreachable_reasons(D, rules)
+    usable = ~rules.excluded
+    if w.sum() > cap[usable].sum() + 1e-9:
+        extra.append(
+            f"total demand {w.sum():g} exceeds the capacity of all allowed sites "
+            f"{cap[usable].sum():g}"
+        )
+    if reasons or extra:
+        return infeasible_result(model, reasons + extra, seconds=time.perf_counter() - t0,
+                                 uncoverable=unreachable)
+    n, m = D.shape
+    ii, jj = np.nonzero(np.isfinite(D) & usable[None, :] & (w[:, None] <= cap[None, :]))
+    npair = ii.size
+    # variables: y (m), x (npair)
+    c = np.concatenate([np.zeros(m), w[ii] * D[ii, jj]])
+    blocks_r: list[np.ndarray] = []
+    blocks_c: list[np.ndarray] = []
+    blocks_v: list[np.ndarray] = []
+    lo: list[np.ndarray] = []
+    hi: list[np.ndarray] = []
+    base = 0
+    # assignment rows
+    blocks_r.append(base + ii)
+    blocks_c.append(m + np.arange(npair))
+    blocks_v.append(np.ones(npair))
+    lo.append(np.ones(n))
+    hi.append(np.ones(n))
+    base += n
+    # capacity rows: sum_i w_i x_ij - cap_j y_j <= 0
+    blocks_r += [base + jj, base + np.arange(m)]
+    blocks_c += [m + np.arange(npair), np.arange(m)]
+    blocks_v += [w[ii], -cap]
+    lo.append(np.full(m, -np.inf))
+    hi.append(np.zeros(m))
+    base += m
+    # x_ij <= y_j
+    blocks_r += [base + np.arange(npair), base + np.arange(npair)]
+    blocks_c += [m + np.arange(npair), jj]
+    blocks_v += [np.ones(npair), -np.ones(npair)]
+    lo.append(np.full(npair, -np.inf))
+    hi.append(np.zeros(npair))
+    base += npair
+    A = sp.csr_matrix(
+        (np.concatenate(blocks_v), (np.concatenate(blocks_r), np.concatenate(blocks_c))),
+        shape=(base, m + npair),
+    )
+    S, s_lo, s_hi = rules.rows()
+    A = sp.vstack([A, sp.hstack([S, sp.csr_matrix((S.shape[0], npair))])], format="csr")
+    out = solve_milp(
+        c=c, A=A, row_lower=np.concatenate([*lo, s_lo]), row_upper=np.concatenate([*hi, s_hi]),
+        col_lower=np.concatenate([rules.lower(), np.zeros(npair)]),
+        col_upper=np.concatenate([rules.upper(), np.ones(npair)]),
+        integer=np.ones(m + npair, dtype=bool), time_limit=time_limit, mip_gap=mip_gap,
+    )
+    if out.x is None:
+        why = ["the sites' capacities cannot serve every demand point under the rules"]
+        if out.status == "no_solution":
+            why = ["no feasible selection was found within the time limit"]
+        return infeasible_result(model, why, seconds=time.perf_counter() - t0)
+    is_open = out.x[:m] > 0.5
+    xs = out.x[m:] > 0.5
+    assign = np.full(n, -1)
+    assign[ii[xs]] = jj[xs]
+    d = D[np.arange(n), assign]
+    objective = float(w @ d)
+    gap = gap_of(objective, out.bound)
+    status: Status = "optimal" if gap == 0.0 else out.status  # type: ignore[assignment]
+    selected = np.nonzero(is_open & ~rules.fixed)[0]
+    mean = objective / max(float(w.sum()), 1e-300)
+    return LocationResult(
+        model=model,
+        selected=selected,
+        open_sites=np.nonzero(is_open)[0],
+        objective=objective,
+        bound=out.bound,
+        gap=gap,
+        status=status,
+        solve_seconds=time.perf_counter() - t0,
+        message=(
+            f"{selected.size} new site(s) with capacities: mean travel {mean:.6g}; "
+            f"status {status}, gap {gap:.2e}."
+        ),
+        assignment=assign,
+        n_reduced_demand=n,
+        n_reduced_candidates=int(rules.free.sum()),
+        details=MappingProxyType(
+            {"mean_distance": mean, "max_distance": float(d.max()), "milp_seconds": out.seconds}
+        ),
+    )

@@ -1,0 +1,104 @@
+"""Exact problem reductions for coverage models.
+
+* :func:`merge_identical_rows` — demand rows with the same coverage set become one row whose
+  weight is their sum (MCLP, LSCP).
+* :func:`dominated_columns` — a candidate whose coverage set is contained in another allowed
+  site's set at no lower cost can be dropped without losing optimality.
+
+Both keep every optimum: a solution of the reduced model maps back to a solution of the
+original one with the same objective.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["dominated_columns", "merge_identical_rows"]
+
+
+def merge_identical_rows(
+    coverage: sp.csr_matrix, weights: np.ndarray
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Merge demand rows with identical coverage sets.
+
+    Parameters
+    ----------
+    coverage
+        Boolean CSR matrix (demand x sites) with sorted indices.
+    weights
+        Weight per demand row.
+
+    Returns
+    -------
+    merged : scipy.sparse.csr_matrix
+        One row per distinct coverage set.
+    merged_weights : numpy.ndarray
+        Summed weights per merged row.
+    inverse : numpy.ndarray
+        For each original row, the index of its merged row.
+    """
+    csr = sp.csr_matrix(coverage)
+    csr.sort_indices()
+    indptr, indices = csr.indptr, csr.indices
+    keys: dict[bytes, int] = {}
+    inverse = np.empty(csr.shape[0], dtype=np.int64)
+    first: list[int] = []
+    for i in range(csr.shape[0]):
+        key = indices[indptr[i] : indptr[i + 1]].tobytes()
+        k = keys.get(key)
+        if k is None:
+            k = len(first)
+            keys[key] = k
+            first.append(i)
+        inverse[i] = k
+    merged = csr[np.asarray(first, dtype=np.int64)]
+    merged_w = np.bincount(inverse, weights=weights, minlength=len(first))
+    return sp.csr_matrix(merged), merged_w, inverse
+
+
+def dominated_columns(
+    coverage: sp.spmatrix,
+    cost: np.ndarray,
+    *,
+    removable: np.ndarray,
+    dominators: np.ndarray,
+) -> np.ndarray:
+    """Find candidate columns dominated by another column.
+
+    Column ``j`` is dominated by column ``k != j`` when ``cover(j) ⊆ cover(k)`` and
+    ``cost[k] <= cost[j]``; among identical columns of equal cost the lowest index survives.
+    Columns covering nothing are always dropped (the models allow fewer new sites and pad
+    the selection afterwards).
+
+    Parameters
+    ----------
+    coverage
+        Boolean matrix (demand x sites).
+    cost
+        Cost per site.
+    removable
+        Mask of columns that may be dropped (free, not forced, not needed by a quota).
+    dominators
+        Mask of columns that may dominate (any column that can be open).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean mask of dominated (droppable) columns.
+    """
+    csc = sp.csc_matrix(coverage, dtype=np.int32)
+    size = np.diff(csc.indptr)
+    n = csc.shape[1]
+    inter = (csc.T @ csc).tocoo()
+    j, k, v = inter.row, inter.col, inter.data
+    keep = (j != k) & (v == size[j]) & removable[j] & dominators[k] & (cost[k] <= cost[j])
+    j, k = j[keep], k[keep]
+    # equal sets and equal cost: only the higher index is dominated
+    tie = (size[j] == size[k]) & (cost[k] == cost[j])
+    ok = ~tie | (k < j)
+    out = np.zeros(n, dtype=bool)
+    out[j[ok]] = True
+    # empty columns never add coverage (every model here allows fewer new sites and pads)
+    out |= (size == 0) & removable
+    return out

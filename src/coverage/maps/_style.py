@@ -1,0 +1,218 @@
+"""Colours, Chinese labels, classes and the per-layer field whitelists shared by both maps.
+
+Everything a planner sees is decided here once, so the interactive map and the printed sheets
+tell the same story with the same colours.  Only the fields listed in the ``*_FIELDS`` tables
+ever reach a popup or a label: personal data (负责人, 联系人, 电话, 身份证 …) that a ledger may
+carry is never shown because it is never selected.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from coverage.config import KIND_LABELS, STATUS_LABELS
+
+__all__ = [
+    "DEMAND_FIELDS",
+    "FACILITY_FIELDS",
+    "ISOCHRONE_FIELDS",
+    "LAYER_TITLES",
+    "RATE_CLASSES",
+    "STATUS_STYLE",
+    "SUBTYPE_LABELS",
+    "SUGGESTION_FIELDS",
+    "TIME_CLASSES",
+    "TOWNSHIP_RATE_FIELDS",
+    "fmt_value",
+    "phase_colors",
+    "rate_class",
+    "time_class",
+]
+
+#: Layer-control names: what the layer shows for the 社会心理服务体系, not just the unit type.
+LAYER_TITLES: dict[str, str] = {
+    "village": "村（社区）心理咨询室",
+    "community": "城市社区心理咨询室",
+    "school": "学校心理辅导室",
+    "health_center": "卫生院/社区卫生服务中心心理咨询室",
+    "hospital": "医院心理门诊",
+    "service_site": "心理服务站点",
+    "governance_center": "综治中心心理咨询室",
+    "petition_office": "信访接待场所心理服务室",
+    "institution": "机关企事业单位心理服务站点",
+    "rehab": "社区康复机构",
+}
+
+#: Marker radius (px) per kind: county-level facilities larger than village rooms.
+KIND_RADIUS: dict[str, float] = {
+    "village": 4.5, "community": 4.5, "school": 4.5, "institution": 4.5,
+    "health_center": 6.0, "governance_center": 6.0, "petition_office": 6.0, "rehab": 6.0,
+    "hospital": 7.5, "service_site": 7.5,
+}
+
+#: Status → (stroke, fill or None for hollow, label).  NA status is "未填报".
+STATUS_STYLE: dict[str, tuple[str, str | None, str]] = {
+    "built": ("#1b5e20", "#43a047", STATUS_LABELS["built"]),
+    "under_construction": ("#bf5000", "#fb8c00", STATUS_LABELS["under_construction"]),
+    "planned": ("#0d47a1", "#1e88e5", STATUS_LABELS["planned"]),
+    "none": ("#b0413e", None, STATUS_LABELS["none"]),
+    "na": ("#757575", "#bdbdbd", "未填报"),
+}
+
+SUBTYPE_LABELS: dict[str, str] = {
+    "primary": "小学", "middle": "初中", "high": "高中", "secondary": "九年一贯制/完全中学",
+    "vocational": "中等职业学校", "college": "高等院校",
+    "general": "综合医院", "tcm": "中医院", "maternal": "妇幼保健院",
+    "psychiatric": "精神专科医院",
+    "township_hc": "乡镇卫生院", "community_hc": "社区卫生服务中心",
+}
+
+#: (column, 中文标签) shown in facility popups, in this order.  Nothing else is shown.
+FACILITY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("kind", "类别"), ("subtype", "类型"), ("status", "建设状态"),
+    ("township_name", "所属乡镇（街道）"), ("id", "代码"), ("population", "常住人口"),
+    ("grade", "医院等级"), ("enrolment", "在校学生数"), ("counsellors", "心理咨询员"),
+    ("social_workers", "社会工作者"), ("psychiatrists", "精神科医师"),
+    ("psych_teachers", "心理健康教育教师"), ("professionals", "心理服务专业人员"),
+    ("demonstration", "示范点"),
+)
+DEMAND_FIELDS: tuple[tuple[str, str], ...] = (
+    ("kind", "类别"), ("township_name", "所属乡镇（街道）"), ("population", "常住人口"),
+    ("service_name", "服务"), ("time_min", "出行时间"), ("dist_m", "距离"),
+    ("covered", "是否覆盖"),
+)
+ISOCHRONE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("service_name", "服务"), ("minutes", "时间阈值"), ("mode", "出行方式"),
+)
+SUGGESTION_FIELDS: tuple[tuple[str, str], ...] = (
+    ("rank", "建议顺序"), ("township_name", "所属乡镇（街道）"), ("phase", "建设年度"),
+    ("gain_population", "新增覆盖人口"), ("explanation", "理由"),
+)
+TOWNSHIP_RATE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("indicator_name", "指标"), ("rate", "完成率"), ("target", "目标"),
+    ("numerator", "已建成"), ("denominator", "应建"), ("shortfall", "缺口"),
+    ("citation", "依据"),
+)
+
+#: Township completion classes: key → (fill, label).
+RATE_CLASSES: dict[str, tuple[str, str]] = {
+    "met": ("#9ccc8f", "达标"),
+    "near": ("#f7d080", "差距较小（10个百分点以内）"),
+    "far": ("#e8876f", "差距较大"),
+    "nodata": ("#e6e6e6", "无数据"),
+}
+
+#: Travel-time classes: key → (upper bound in minutes, colour, label).
+TIME_CLASSES: dict[str, tuple[float, str, str]] = {
+    "t15": (15.0, "#1a9850", "≤15 分钟"),
+    "t30": (30.0, "#91cf60", "15–30 分钟"),
+    "t45": (45.0, "#fdae61", "30–45 分钟"),
+    "t45p": (math.inf, "#d73027", ">45 分钟"),
+    "unreach": (math.nan, "#5b2a86", "不可达"),
+}
+
+UNCOVERED_COLOR = "#c62828"
+COUNTY_COLOR = "#37474f"
+TOWNSHIP_COLOR = "#607d8b"
+VILLAGE_COLOR = "#b0bec5"
+ISOCHRONE_COLORS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef")
+
+_MODE_LABELS = {"walk": "步行", "drive": "驾车", "bike": "骑行", "cycle": "骑行"}
+_PHASE_PALETTE = ("#6a1b9a", "#ad1457", "#ef6c00", "#00838f", "#2e7d32", "#4e342e")
+
+
+def rate_class(rate: object, target: object) -> str:
+    """Class of a completion rate against its target: ``met``, ``near``, ``far``, ``nodata``.
+
+    ``near`` means below the target by at most 10 percentage points.
+    """
+    if _missing(rate) or _missing(target):
+        return "nodata"
+    r, t = float(rate), float(target)  # type: ignore[arg-type]
+    if r >= t - 1e-9:
+        return "met"
+    return "near" if t - r <= 0.10 + 1e-9 else "far"
+
+
+def time_class(minutes: object) -> str:
+    """Travel-time class key of :data:`TIME_CLASSES` (NaN/NA → ``unreach``)."""
+    if _missing(minutes):
+        return "unreach"
+    m = float(minutes)  # type: ignore[arg-type]
+    for key, (upper, _, _) in TIME_CLASSES.items():
+        if m <= upper:
+            return key
+    return "unreach"  # pragma: no cover - inf catches every finite value
+
+
+def phase_colors(phases: Sequence[object]) -> dict[str, str]:
+    """Colour per distinct phase (text), earliest phase first and darkest."""
+    keys = sorted({str(p) for p in phases if not _missing(p)})
+    return {k: _PHASE_PALETTE[i % len(_PHASE_PALETTE)] for i, k in enumerate(keys)}
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float | np.floating):
+        return bool(np.isnan(value))
+    return False
+
+
+def _number(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def fmt_value(column: str, value: object) -> str | None:
+    """Human Chinese text for one whitelisted field value; ``None`` when missing.
+
+    Examples
+    --------
+    >>> fmt_value("rate", 0.8567)
+    '85.7%'
+    >>> fmt_value("status", "under_construction")
+    '在建'
+    """
+    if _missing(value):
+        return None
+    if column == "kind":
+        return KIND_LABELS.get(str(value), str(value))
+    if column == "status":
+        return STATUS_STYLE.get(str(value), ("", "", str(value)))[2]
+    if column == "subtype":
+        return SUBTYPE_LABELS.get(str(value), str(value))
+    if column == "mode":
+        return _MODE_LABELS.get(str(value), str(value))
+    if column in ("rate", "target"):
+        return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
+    if column == "time_min":
+        return f"{float(value):.1f} 分钟"  # type: ignore[arg-type]
+    if column == "minutes":
+        return f"{float(value):g} 分钟"  # type: ignore[arg-type]
+    if column == "dist_m":
+        d = float(value)  # type: ignore[arg-type]
+        return f"{d / 1000:.1f} 公里" if d >= 1000 else f"{d:.0f} 米"
+    if column in ("population", "gain_population"):
+        return _number(float(value)) + " 人"  # type: ignore[arg-type]
+    if column in ("covered", "demonstration"):
+        return "是" if bool(value) else "否"
+    if column == "grade":
+        g = int(float(value))  # type: ignore[arg-type]
+        return {0: "未定级", 1: "一级", 2: "二级", 3: "三级"}.get(g, str(g))
+    if column in ("numerator", "denominator", "shortfall", "enrolment", "counsellors",
+                  "social_workers", "psychiatrists", "psych_teachers", "professionals"):
+        v = float(value)  # type: ignore[arg-type]
+        return _number(v) if v.is_integer() else _number(v, 1)
+    if column == "phase":
+        text = str(value)
+        if isinstance(value, float | np.floating) and float(value).is_integer():
+            text = str(int(value))
+        return text + ("年" if text.isdigit() and len(text) == 4 else "")
+    if column == "rank":
+        return str(int(float(value)))  # type: ignore[arg-type]
+    text = str(value).strip()
+    return text or None

@@ -210,13 +210,15 @@ def test_isochrones_from_network_times(result_road: AccessResult) -> None:
     iso = result_road.isochrones.set_index("mode")
     assert set(iso.index) == {"walk", "drive"}
     walk = gpd.GeoSeries([iso.loc["walk", "geometry"]], crs="EPSG:4326").to_crs(CRS).iloc[0]
-    # 15 min at 1 m/s = 900 m along the road from x = 0 (buffered 100 m)
+    # 15 min at 1 m/s = 900 m along the road from x = 0; the display footprint reaches
+    # 200 m beyond (buffer) plus at most one 100 m grid cell, never more
     assert walk.contains(shapely.Point(ORIGIN.x + 850, ORIGIN.y))
-    assert not walk.contains(shapely.Point(ORIGIN.x + 1050, ORIGIN.y))
+    assert walk.contains(shapely.Point(ORIGIN.x + 1050, ORIGIN.y))
+    assert not walk.contains(shapely.Point(ORIGIN.x + 1300, ORIGIN.y))
     drive = gpd.GeoSeries([iso.loc["drive", "geometry"]], crs="EPSG:4326").to_crs(CRS).iloc[0]
     # 10 min at 10 m/s = 6000 m
     assert drive.contains(shapely.Point(ORIGIN.x + 5900, ORIGIN.y))
-    assert not drive.contains(shapely.Point(ORIGIN.x + 6200, ORIGIN.y))
+    assert not drive.contains(shapely.Point(ORIGIN.x + 6400, ORIGIN.y))
 
 
 def test_reachable_lines_pieces() -> None:

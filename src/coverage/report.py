@@ -177,7 +177,8 @@ def _docx_table(doc: object, df: pd.DataFrame, max_rows: int) -> None:
             _set_cjk_font(run)
     if len(df) > max_rows:
         p = doc.add_paragraph()  # type: ignore[attr-defined]
-        _set_cjk_font(p.add_run(f"（仅列出前 {max_rows} 行，共 {len(df)} 行；完整数据见 Excel 工作簿。）"))
+        note = f"（仅列出前 {max_rows} 行，共 {len(df)} 行；完整数据见 Excel 工作簿。）"
+        _set_cjk_font(p.add_run(note))
 
 
 def write_docx_report(content: ReportContent, path: Path,

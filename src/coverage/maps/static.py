@@ -143,7 +143,9 @@ def _style(family: str) -> Iterator[None]:
         "font.sans-serif": [family, "DejaVu Sans"],
         "axes.unicode_minus": False,
         "svg.fonttype": "path",
-        "pdf.fonttype": 42,
+        # Type 3 embeds the used glyph outlines directly; Type 42 would subset the 20 MB
+        # CJK font with fontTools for every PDF (1.8 s each instead of 0.02 s)
+        "pdf.fonttype": 3,
         "savefig.facecolor": "white",
     }):
         yield

@@ -399,7 +399,15 @@ def _report_content(region: Region, gaps: GapResult, access: AccessResult, sug: 
         "indicator_name": "指标", "numerator": "现状", "denominator": "总数", "rate": "完成率",
         "target": "目标", "status": "是否达标", "shortfall": "缺口", "citation": "依据"},
         percent=["rate", "target"], decimals=0)
+    names = {i.id: i.name for i in gaps.preset.indicators}
     ranking = gaps.ranking.copy()
+    ranking["unmet_indicators"] = ranking["unmet_indicators"].map(
+        lambda v: "；".join(names.get(i, i) for i in str(v).split("、") if i) if isinstance(v, str)
+        else "")
+    ranking = frame_for_report(ranking, {
+        "rank": "排名", "township_name": "乡镇/街道", "site_shortfall": "站点缺口合计",
+        "staff_shortfall": "人员缺口合计", "unmet_binding": "未达标考核指标数",
+        "unmet_indicators": "未达标指标"}, decimals=0)
     uncovered = pd.concat([svc.uncovered.assign(service=svc.service_name)
                            for svc in access.services], ignore_index=True)
     unc = frame_for_report(uncovered, {
@@ -410,9 +418,12 @@ def _report_content(region: Region, gaps: GapResult, access: AccessResult, sug: 
     pictures = tuple((_sheet_caption(stem), p) for stem, p in sorted(pngs.items()))
     n_unc = int(sum(len(s.uncovered) for s in access.services))
     met = int((county["status"] == "达标").sum())
+    preset_title = f"《{gaps.preset.name}》" + (f"（{gaps.preset.document}）"
+                                               if gaps.preset.document else "")
     paragraphs = (
-        f"按《{gaps.preset.title}》评估的 {len(county)} 项指标中，全县达标 {met} 项。"
-        if hasattr(gaps.preset, "title") else f"全县达标 {met} 项。",
+        f"按{preset_title}评估的 {len(county)} 项指标中，全县达标 {met} 项，"
+        f"未达标 {int((county['status'] == '未达标').sum())} 项，"
+        f"无数据 {int((county['status'] == '无数据').sum())} 项。",
         f"可达性分析（{'路网通行时间' if access.road_network else '直线距离估算'}）"
         f"发现 {n_unc} 个村（社区）在服务标准时间内无法到达服务站点。",
         sug.summary_text(),
@@ -421,7 +432,7 @@ def _report_content(region: Region, gaps: GapResult, access: AccessResult, sug: 
         ("地区", f"{region.name}（{region.code}）"),
         ("数据日期", (cfg.region.data_date if cfg else "") or "未注明"),
         ("数据来源", (cfg.region.source if cfg else "") or "未注明"),
-        ("指标依据", str(getattr(gaps.preset, "title", gaps.preset))),
+        ("指标依据", preset_title),
         ("情景", scenario or "基准方案"),
         ("生成时间", datetime.now().strftime("%Y-%m-%d %H:%M")),
     )

@@ -258,5 +258,14 @@ def frame_for_report(df: pd.DataFrame, labels: dict[str, str],
         elif pd.api.types.is_float_dtype(out[c]):
             out[c] = out[c].map(lambda v: "" if pd.isna(v) else f"{float(v):,.{decimals}f}")
         elif pd.api.types.is_bool_dtype(out[c]):
-            out[c] = out[c].map(lambda v: "是" if v else "否")
+            out[c] = out[c].map(lambda v: "" if pd.isna(v) else "是" if v else "否")
+        else:
+            out[c] = out[c].map(lambda v: "" if _is_missing(v) else v)
     return out.rename(columns=labels)
+
+
+def _is_missing(v: object) -> bool:
+    try:
+        return bool(pd.isna(v))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False

@@ -661,12 +661,19 @@ def _num_out(x: Fraction | None) -> float | None:
     return None if x is None else float(x)
 
 
-def _citation_text(ind: Indicator) -> str:
-    return f"{ind.citation.file}：“{ind.citation.quote}”"
+def _citation_text(ind: Indicator, preset: TargetPreset) -> str:
+    """《document title》（number）clause：“quote” — what a planner cites in a report."""
+    c = ind.citation
+    doc = f"《{preset.name}》" if c.file == preset.source or not c.file else c.file
+    if preset.document and c.file == preset.source:
+        doc += f"（{preset.document}）"
+    clause = f"{c.clause}：" if c.clause else "："
+    return f"{doc}{clause}“{c.quote}”"
 
 
-def _rows(ind: Indicator, county_code: str, county_name: str, county: _Cell,
-          towns: Mapping[str, _Cell], names: Mapping[str, str]) -> list[dict[str, Any]]:
+def _rows(ind: Indicator, preset: TargetPreset, county_code: str, county_name: str,
+          county: _Cell, towns: Mapping[str, _Cell], names: Mapping[str, str]
+          ) -> list[dict[str, Any]]:
     staff = ind.kind == "staff_ratio" or (ind.kind == "per_population"
                                           and ind.numerator.column is not None)
     common = {
@@ -674,7 +681,7 @@ def _rows(ind: Indicator, county_code: str, county_name: str, county: _Cell,
         "scope": ind.scope, "target": float(ind.target), "per": ind.per,
         "shortfall_unit": "人" if staff else "个",
         "deadline": ind.deadline.isoformat() if ind.deadline else None,
-        "citation": _citation_text(ind),
+        "citation": _citation_text(ind, preset),
     }
     rows: list[dict[str, Any]] = []
 
@@ -868,7 +875,7 @@ def compute_gaps(
         county.notes = list(dict.fromkeys([*county.notes, *ev.county_notes]))
         if ind.scope != "county":
             county = _roll_up(county, towns)
-        rows += _rows(ind, county_code, county_name, county, towns, names)
+        rows += _rows(ind, preset, county_code, county_name, county, towns, names)
         flags += ev.flags
         logger.debug("indicator %s: %s", ind.id, county.status)
     table = _make_table(rows)

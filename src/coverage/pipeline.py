@@ -187,8 +187,9 @@ def map_layers(region: Region, gaps: GapResult | None, access: AccessResult | No
         demand = gpd.GeoDataFrame(pts, geometry="geometry", crs="EPSG:4326")
         isochrones = access.isochrones
     suggestions = suggestion.sites if suggestion is not None and len(suggestion.sites) else None
+    title = region.config.map.title if region.config is not None else ""
     return MapLayers(region=region, township_rates=rates, demand=demand, isochrones=isochrones,
-                     suggestions=suggestions)
+                     suggestions=suggestions, title=title or None)
 
 
 def _headline_indicator(gaps: GapResult) -> str | None:

@@ -427,9 +427,11 @@ urban = {{ mode = "drive", minutes = 15.0 }}
 rural = {{ mode = "drive", minutes = 30.0 }}
 
 [optimize]
+# quota: every township reaches the village-room target of the preset (99 new rooms in
+# this demo), and the few extra sites cover the most people still beyond 15/30 minutes
 model = "quota"
 service = "counselling"
-p = 30
+p = 105
 candidate_layers = ["village", "community"]
 candidate_statuses = ["none", "planned", "under_construction"]
 time_limit_s = 60.0
@@ -440,7 +442,7 @@ basemap = "none"
 title = "{m.county_name}社会心理服务资源一张图"
 
 [scenarios."加密布点"]
-optimize = {{ p = 45 }}
+optimize = {{ p = 120 }}
 
 [scenarios."吴忠标准"]
 targets = {{ preset = "wuzhong_2023" }}

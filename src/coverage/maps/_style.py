@@ -149,9 +149,16 @@ def time_class(minutes: object) -> str:
     return "unreach"  # pragma: no cover - inf catches every finite value
 
 
+def phase_label(phase: object) -> str:
+    """Legend text of a build phase: 1 → 第1年建设, "2027年" → 2027年建设."""
+    text = str(phase)
+    return f"第{text}年建设" if text.isdigit() else f"{text}建设"
+
+
 def phase_colors(phases: Sequence[object]) -> dict[str, str]:
     """Colour per distinct phase (text), earliest phase first and darkest."""
-    keys = sorted({str(p) for p in phases if not _missing(p)})
+    keys = sorted({str(p) for p in phases if not _missing(p)},
+                  key=lambda k: (0, int(k), "") if k.isdigit() else (1, 0, k))
     return {k: _PHASE_PALETTE[i % len(_PHASE_PALETTE)] for i, k in enumerate(keys)}
 
 

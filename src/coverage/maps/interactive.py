@@ -613,6 +613,6 @@ def _legend_uncovered() -> str:
 
 
 def _legend_phases(colors: dict[str, str]) -> str:
-    rows = "".join(_swatch("rank", c, f"{p}建设") for p, c in colors.items())
+    rows = "".join(_swatch("rank", c, st.phase_label(p)) for p, c in colors.items())
     rows = rows or _swatch("rank", "#6a1b9a", "建议新建")
     return _section("suggestions", "建议新建点位（数字为优先顺序）", rows)

@@ -569,7 +569,7 @@ def _suggestions_sheet(layers: MapLayers) -> Figure:
                    va="center", fontsize=6.5, color="white", weight="bold", zorder=21)
     handles: list[Artist] = [
         Line2D([], [], ls="none", marker="o", markersize=9, markerfacecolor=c,
-               markeredgecolor="white", label=f"{p}建设") for p, c in colors.items()]
+               markeredgecolor="white", label=st.phase_label(p)) for p, c in colors.items()]
     if not handles:
         handles.append(Line2D([], [], ls="none", marker="o", markersize=9,
                               markerfacecolor="#6a1b9a", label="建议新建"))
@@ -588,7 +588,9 @@ def _ranked_list(sug: gpd.GeoDataFrame, phases: list[str], limit: int = 12) -> s
         rank = st.fmt_value("rank", row["_rank"]) or "?"
         town = st.fmt_value("township_name", row.get("township_name"))
         gain = st.fmt_value("gain_population", row.get("gain_population"))
-        extra = "，".join(t for t in (town, phase, f"+{gain}" if gain else None) if t)
+        year = f"第{phase}年" if phase and phase.isdigit() else phase
+        covered = f"新增覆盖{gain}" if gain and gain not in ("0", "0 人") else None
+        extra = "，".join(t for t in (town, year, covered) if t)
         lines.append(f"{rank}. {row['name']}" + (f"（{extra}）" if extra else ""))
     if len(sug) > limit:
         lines.append(f"…… 共 {len(sug)} 处")

@@ -314,6 +314,9 @@ def suggest_sites(
         phasing = phase_sites(covers if objective == "coverage" else travel, weights,
                               sites=selected, objective=objective, fixed=fixed,
                               years=min(cfg.phases, len(selected)))
+    if phasing is not None and phasing.objective == "coverage" and quota_ind is not None:
+        phasing = _target_first_ties(phasing, m, gaps, quota_ind, years=min(cfg.phases,
+                                                                             len(selected)))
     if res.status == "infeasible":
         notes.append(res.message)
     sites = _explain(m, weights, fixed, phasing, gaps, quota_ind, region)
@@ -355,6 +358,56 @@ def _quotas(gaps: GapResult, candidate_layers: Sequence[str], town_codes: Sequen
     return (chosen.id, chosen.name), np.maximum(need, 0)
 
 
+def _target_first_ties(phasing: PhasingResult, m: SiteDemandMatrix, gaps: GapResult | None,
+                       quota_ind: tuple[str, str], *, years: int) -> PhasingResult:
+    """Order the sites that add no coverage by township need, and re-split the years.
+
+    Greedy phasing ranks sites by the people they newly cover; sites chosen only to meet a
+    township's quota all gain zero and would come in arbitrary order.  They are ordered here
+    so that each next site goes to the township currently furthest below its rate (every
+    township progresses each year), after the sites that add coverage; within a township,
+    rooms under construction come first, then planned ones.
+    """
+    gain = np.asarray(phasing.marginal_gain, dtype=float)
+    order = np.asarray(phasing.order, dtype=np.int64)
+    first, rest = order[gain > 0], order[gain <= 0]
+    built = _built_counts_from(gaps, quota_ind) or {}
+    towns = m.sites["township_code"].astype("string").fillna("").to_numpy()
+    added: dict[str, int] = {}
+    for j in first:
+        added[towns[j]] = added.get(towns[j], 0) + 1
+    # within a township, finish rooms already under construction, then planned ones
+    stage = {"under_construction": 0, "planned": 1}
+    status = m.sites["status"].astype("string").fillna("").to_numpy()
+    queue: dict[str, list[int]] = {}
+    for j in sorted(rest.tolist(), key=lambda j: stage.get(status[j], 2)):
+        queue.setdefault(towns[j], []).append(int(j))
+
+    def rate(code: str) -> float:
+        num, den, _ = built.get(code, (0.0, 0.0, 0.0))
+        den = den if den and np.isfinite(den) else 1.0
+        num = num if np.isfinite(num) else 0.0
+        return (num + added.get(code, 0)) / den
+
+    picked: list[int] = []
+    while queue:
+        code = min(queue, key=lambda c: (rate(c), c))
+        picked.append(queue[code].pop(0))
+        added[code] = added.get(code, 0) + 1
+        if not queue[code]:
+            del queue[code]
+    new_order = np.concatenate([first, np.asarray(picked, dtype=np.int64)])
+    new_gain = np.concatenate([gain[gain > 0], np.zeros(len(picked))])
+    k = len(new_order)
+    sizes = [k // years + (1 if y < k % years else 0) for y in range(years)]
+    year = np.repeat(np.arange(1, years + 1), sizes)
+    base = float(phasing.cumulative_objective[-1]) - float(gain.sum())
+    ends = np.cumsum(sizes) - 1
+    cumulative = base + np.cumsum(new_gain)[ends]
+    return PhasingResult(order=new_order, year=year, marginal_gain=new_gain,
+                         cumulative_objective=cumulative, objective=phasing.objective)
+
+
 def _nearest(times: sp.csc_array, cols: np.ndarray, n: int) -> np.ndarray:
     """Per demand row, the minimum stored time over ``cols`` (inf where none)."""
     best = np.full(n, np.inf)
@@ -385,7 +438,7 @@ def _explain(m: SiteDemandMatrix, weights: np.ndarray, fixed: np.ndarray,
     times = sp.csc_array(m.time_min)
     is_cov = _covered(covers, fixed, n)
     near = _nearest(times, fixed, n)
-    built = _built_counts(region, quota_ind, gaps)
+    built = _built_counts_from(gaps, quota_ind)
     rows = []
     for rank, (j, year) in enumerate(zip(phasing.order, phasing.year, strict=True), 1):
         j = int(j)
@@ -407,8 +460,7 @@ def _explain(m: SiteDemandMatrix, weights: np.ndarray, fixed: np.ndarray,
                 built[code] = (b + 1, d, target)
                 after = (b + 1) / d if d else np.nan
                 reach = "，达到目标" if before < target <= after + 1e-12 else ""
-                effect = (f"{quota_ind[1]}：{site['township_name']} {before:.0%}→{after:.0%}"
-                          f"{reach}")
+                effect = f"{site['township_name']}建成率 {before:.0%}→{after:.0%}{reach}"
         gain = float(weights[new_cov].sum())
         expl = (f"第{rank}位（第{int(year)}年）：{site['township_name']}{site['name']}。"
                 f"新增覆盖 {gain:,.0f} 人（{int(new_cov.sum())} 个村居）"
@@ -425,8 +477,8 @@ def _explain(m: SiteDemandMatrix, weights: np.ndarray, fixed: np.ndarray,
     return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs="EPSG:4326")
 
 
-def _built_counts(region: Region, quota_ind: tuple[str, str] | None, gaps: GapResult | None
-                  ) -> dict[str, tuple[float, float, float]] | None:
+def _built_counts_from(gaps: GapResult | None, quota_ind: tuple[str, str] | None
+                       ) -> dict[str, tuple[float, float, float]] | None:
     """Township code -> (numerator, denominator, target) of the quota indicator."""
     if quota_ind is None or gaps is None:
         return None
@@ -449,7 +501,7 @@ def _townships(region: Region, m: SiteDemandMatrix, weights: np.ndarray, fixed: 
     after = before | _covered(covers, selected, n)
     dem_town = m.demand["township_code"].astype("string").fillna("").to_numpy()
     new_town = m.sites["township_code"].astype("string").fillna("").to_numpy()[selected]
-    built = _built_counts(region, quota_ind, gaps) or {}
+    built = _built_counts_from(gaps, quota_ind) or {}
     rows = []
     for i, (code, name) in enumerate(zip(region.townships["code"], region.townships["name"],
                                          strict=True)):

@@ -9,14 +9,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from coverage._text import display_width, pad
 from coverage.targets import UNMET, GapResult, apply_overrides, compute_gaps, load_preset
-from coverage.targets.output import (
-    TABLE_LABELS,
-    display_width,
-    format_gaps_text,
-    pad,
-    write_gaps,
-)
+from coverage.targets.output import TABLE_LABELS, format_gaps_text, write_gaps
 
 TOWNSHIPS = pd.DataFrame({"code": ["T1", "T2"], "name": ["城关镇", "北街街道"]})
 

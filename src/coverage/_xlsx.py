@@ -6,25 +6,20 @@ so they all look the same.  Written atomically through :func:`coverage.io.atomic
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from coverage._text import display_width
 from coverage.io import atomic_path
 
-__all__ = ["SheetSpec", "display_width", "sheet_title", "write_workbook"]
+__all__ = ["SheetSpec", "sheet_title", "write_workbook"]
 
 _HEADER_FILL = "12355B"
 _BAD_FILL = "FDE2E1"
 _BAD_FONT = "9B1C1C"
-
-
-def display_width(text: object) -> int:
-    """Columns a text takes on screen: CJK (East Asian wide/full-width) characters count 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in str(text))
 
 
 @dataclass(frozen=True)

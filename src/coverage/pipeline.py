@@ -34,6 +34,7 @@ import geopandas as gpd
 import pandas as pd
 
 from coverage._outdir import prepare_output_dir, replace_dir
+from coverage._text import frame_text
 from coverage._xlsx import SheetSpec, write_workbook
 from coverage.access import AccessResult, compute_access, load_graphs, write_access_tables
 from coverage.config import RegionConfig, load_config
@@ -582,7 +583,7 @@ def compare(config: RegionConfig | str | Path, *, out: Path | str | None = None,
     table = pd.DataFrame(rows)
     write_csv(table, target / "comparison.csv")
     write_workbook({"方案对比": SheetSpec(table)}, target / "comparison.xlsx")
-    text = _table_text(table)
+    text = frame_text(table)
     return CompareResult(table=table, text=text, out_dir=target)
 
 
@@ -597,17 +598,3 @@ def _headline_row(name: str, res: RunResult) -> dict[str, Any]:
         row[f"{svc.service_name}覆盖率"] = f"{c['covered_share'] * 100:.1f}%"
     row.update(res.suggestion.headline())
     return row
-
-
-def _table_text(table: pd.DataFrame) -> str:
-    from coverage._xlsx import display_width
-
-    cols = list(table.columns)
-    cells = [[str(c) for c in cols]] + [[str(v) for v in row] for row in table.itertuples(False)]
-    widths = [max(display_width(r[i]) for r in cells) for i in range(len(cols))]
-
-    def line(r: list[str]) -> str:
-        return "  ".join(v + " " * (w - display_width(v)) for v, w in zip(r, widths, strict=True))
-
-    return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths),
-                      *(line(r) for r in cells[1:])])

@@ -266,6 +266,6 @@ def frame_for_report(df: pd.DataFrame, labels: dict[str, str],
 
 def _is_missing(v: object) -> bool:
     try:
-        return bool(pd.isna(v))  # type: ignore[call-overload]
+        return bool(pd.isna(v))
     except (TypeError, ValueError):
         return False

@@ -27,6 +27,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from coverage._errors import InputError
+from coverage._text import frame_text
 from coverage._xlsx import SheetSpec
 from coverage.access import SiteDemandMatrix, site_demand_matrix
 from coverage.config import KIND_LABELS, OptimizeConfig
@@ -141,13 +142,11 @@ class SuggestResult:
 
     def text(self) -> str:
         """A plain-text table for the terminal."""
-        from coverage.pipeline import _table_text
-
         head = self.summary_text()
         if not len(self.sites):
             return head
         table = self.report_table()
-        return head + "\n\n" + _table_text(table)
+        return head + "\n\n" + frame_text(table)
 
     def report_table(self) -> pd.DataFrame:
         """The suggested sites with Chinese headers, for reports."""

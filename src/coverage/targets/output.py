@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage import io
 from coverage._errors import InputError
+from coverage._text import display_width, pad, text_table
 from coverage.config import KIND_LABELS
 from coverage.targets._model import (
     INDICATOR_KINDS,
@@ -36,12 +36,10 @@ __all__ = [
     "FLAG_LABELS",
     "RANKING_LABELS",
     "TABLE_LABELS",
-    "display_width",
     "format_gaps_text",
     "format_indicator",
     "format_preset_list",
     "format_target",
-    "pad",
     "write_gaps",
 ]
 
@@ -106,30 +104,6 @@ _MAX_WIDTH = 60
 # --------------------------------------------------------------------------- text helpers
 
 
-def display_width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: East Asian wide/full-width characters count 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def pad(text: str, width: int, *, right: bool = False) -> str:
-    """Pad ``text`` with spaces to ``width`` display columns (left-aligned by default)."""
-    fill = " " * max(0, width - display_width(text))
-    return fill + text if right else text + fill
-
-
-def _table_text(header: Sequence[str], rows: Sequence[Sequence[str]],
-                right: Sequence[bool]) -> list[str]:
-    widths = [max([display_width(h)] + [display_width(r[i]) for r in rows])
-              for i, h in enumerate(header)]
-    lines = ["  ".join(pad(h, w, right=rt) for h, w, rt in zip(header, widths, right,
-                                                              strict=True)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
-    for r in rows:
-        lines.append("  ".join(pad(c, w, right=rt) for c, w, rt in zip(r, widths, right,
-                                                                      strict=True)).rstrip())
-    return lines
-
-
 def _is_na(v: object) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and v != v)
 
@@ -187,7 +161,7 @@ def format_preset_list(presets: Sequence[TargetPreset] | None = None) -> str:
         head = f"{p.id}  {p.name}"
         meta = f"  {p.document}；{len(p.indicators)} 项指标；期限 {deadline}；依据 {p.source}"
         rows = [[i.id, i.name, i.target_text, SCOPES[i.scope]] for i in p.indicators]
-        table = _table_text(["指标代码", "指标名称", "目标", "考核层级"], rows,
+        table = text_table(["指标代码", "指标名称", "目标", "考核层级"], rows,
                             [False, False, True, False])
         blocks.append("\n".join([head, meta, *("  " + t for t in table)]))
     return "\n\n".join(blocks)
@@ -246,7 +220,7 @@ def format_gaps_text(result: GapResult, *, top: int = 10) -> str:
         rows.append([str(r["indicator_name"]), SCOPES[ind.scope], current,
                      _rate_text(ind.kind, r["rate"], r["per"]), ind.target_text,
                      str(r["status"]), short, pipe])
-    lines += _table_text(
+    lines += text_table(
         ["指标", "考核层级", "现有/应有", "现状", "目标", "状态", "缺口", "在建/规划"], rows,
         [False, False, True, True, True, False, True, False])
     missing = county[county["status"] == NO_DATA]
@@ -263,7 +237,7 @@ def format_gaps_text(result: GapResult, *, top: int = 10) -> str:
                   str(r["staff_shortfall"]), str(r["unmet_binding"]),
                   _truncate(str(r["unmet_indicators"]) or "—", 48)]
                  for _, r in ranking.head(top).iterrows()]
-        lines += _table_text(["排名", "乡镇(街道)", "站点缺口", "人员缺口", "未达标考核指标数",
+        lines += text_table(["排名", "乡镇(街道)", "站点缺口", "人员缺口", "未达标考核指标数",
                               "未达标指标"], rrows, [True, False, True, True, True, False])
     if len(result.flags):
         lines.append("")

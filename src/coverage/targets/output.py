@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage import io
 from coverage._errors import InputError
-from coverage._text import display_width, pad, text_table
+from coverage._text import display_width, text_table
 from coverage.config import KIND_LABELS
 from coverage.targets._model import (
     INDICATOR_KINDS,

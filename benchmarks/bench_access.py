@@ -1,9 +1,10 @@
-"""Benchmark: nearest-site travel times, ours (contracted graph, one scipy Dijkstra) vs networkx.
+"""Benchmark: nearest-site times and source × target travel matrices, ours vs scipy and networkx.
 
 Usage::
 
     python benchmarks/bench_access.py [OSM_FILE] [--side 500] [--curvy-side 150] [--bends 6]
                                       [--share 0.01] [--sample 3] [--repeat 5]
+                                      [--matrix-sites 450] [--matrix-limit 3600]
 
 Networks:
 
@@ -35,6 +36,22 @@ Figures (median of ``--repeat`` runs each, wall clock):
 Every run asserts that our times equal networkx's to 1e-6 s and that the same nodes are
 unreachable, and that times, route lengths and chosen sites equal the full-graph scipy
 search.
+
+Travel matrix (second table; the OSM file and ``curvy`` only — the grid has no contraction,
+so :func:`coverage.network.travel_matrix` runs the previous full-graph code there):
+``--matrix-sites`` random source nodes × as many random target nodes, pairs within
+``--matrix-limit`` seconds, as :func:`coverage.access.site_demand_matrix` asks for the
+optimizer. Figures (median of ``min(--repeat, 3)`` runs):
+
+* times: ``travel_matrix(..., with_distance=False)`` (contracted graph, what the optimizer
+  needs);
+* +dist: ``travel_matrix(...)`` with route lengths;
+* scipy full: the previous implementation — chunked ``dijkstra(limit=...)`` from every
+  source on the full graph, plus route lengths along the predecessor trees.
+
+Asserted: the same pairs stored (explicit zeros included), times and route lengths equal to
+scipy full (1e-6), and for ``--sample`` sources the row equals networkx's
+``single_source_dijkstra_path_length`` with ``cutoff``.
 """
 
 from __future__ import annotations
@@ -56,7 +73,14 @@ from scipy.sparse.csgraph import dijkstra
 from coverage._osm import read_osm
 from coverage._routing import edge_values
 from coverage.crs import metric_crs_for
-from coverage.network import RoadGraph, build_graph, graph_from_segments, nearest_site, path_lengths
+from coverage.network import (
+    RoadGraph,
+    build_graph,
+    graph_from_segments,
+    nearest_site,
+    path_lengths,
+    travel_matrix,
+)
 
 logger = logging.getLogger("bench_access")
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,6 +170,82 @@ def scipy_full(graph: RoadGraph, sources: np.ndarray) -> tuple[np.ndarray, np.nd
     return dist, length, origin
 
 
+def scipy_full_matrix(
+    graph: RoadGraph, sources: np.ndarray, targets: np.ndarray, limit: float, chunk: int = 64
+) -> tuple[np.ndarray, np.ndarray]:
+    """The previous travel_matrix: dense (sources × targets) times and route lengths, inf
+    beyond ``limit``, from chunked limited Dijkstra on the full transposed graph."""
+    times = np.full((len(sources), len(targets)), np.inf)
+    lengths = np.full(times.shape, np.inf)
+    for lo in range(0, len(sources), chunk):
+        dist, pred = dijkstra(
+            graph.time_rev,
+            indices=sources[lo : lo + chunk],
+            return_predecessors=True,
+            limit=limit,
+        )
+        r, c = np.nonzero(pred >= 0)
+        step = np.zeros(dist.shape)
+        step[r, c] = edge_values(graph.length_rev, pred[r, c].astype(np.int64), c)
+        length = path_lengths(pred, step)
+        within = dist[:, targets] <= limit
+        times[lo : lo + chunk] = np.where(within, dist[:, targets], np.inf)
+        lengths[lo : lo + chunk] = np.where(within, length[:, targets], np.inf)
+    return times, lengths
+
+
+def run_matrix(
+    label: str, graph: RoadGraph, n_sites: int, limit: float, sample: int, repeat: int, seed: int
+) -> dict[str, Any]:
+    rng = np.random.default_rng(seed + 1)
+    sources = rng.choice(graph.n_nodes, min(n_sites, graph.n_nodes), replace=False)
+    targets = rng.choice(graph.n_nodes, min(n_sites, graph.n_nodes), replace=False)
+    targets[: min(20, len(targets))] = sources[: min(20, len(targets))]  # some zero pairs
+    _ = graph.contraction  # built once per graph, timed in the first table
+
+    def ours(with_distance: bool) -> Any:
+        return travel_matrix(
+            graph, sources=sources, targets=targets, limit_s=limit, with_distance=with_distance
+        )
+
+    reps = max(1, min(repeat, 3))
+    fast_s, fast = median_of(lambda: ours(False), reps)
+    dist_s, full_tm = median_of(lambda: ours(True), reps)
+    prev_s, (p_time, p_len) = median_of(
+        lambda: scipy_full_matrix(graph, sources, targets, limit), reps
+    )
+    expected = np.isfinite(p_time)
+    for tm in (fast, full_tm):
+        coo = tm.time_s.tocoo()
+        stored = np.zeros(p_time.shape, dtype=bool)
+        stored[coo.row, coo.col] = True
+        assert np.array_equal(stored, expected), "stored pairs differ from scipy full"
+        assert np.allclose(coo.data, p_time[coo.row, coo.col], rtol=0, atol=1e-6)
+    d = full_tm.dist_m.tocoo()
+    assert np.allclose(d.data, p_len[d.row, d.col], rtol=0, atol=1e-6), "lengths differ"
+    g = to_networkx(graph)
+    for i in range(min(sample, len(sources))):
+        reach = nx.single_source_dijkstra_path_length(
+            g, int(sources[i]), cutoff=limit, weight="time"
+        )
+        row = fast.time_s[[i], :]
+        want = {j: reach[t] for j, t in enumerate(targets.tolist()) if t in reach}
+        assert set(row.indices.tolist()) == set(want), "pairs differ from networkx"
+        for j, t in zip(row.indices.tolist(), row.data.tolist(), strict=True):
+            assert abs(t - want[j]) <= 1e-6
+    return {
+        "network": label,
+        "sources": len(sources),
+        "targets": len(targets),
+        "limit": limit,
+        "pairs": fast.time_s.nnz,
+        "times_ms": fast_s * 1e3,
+        "dist_ms": dist_s * 1e3,
+        "prev_ms": prev_s * 1e3,
+        "x": prev_s / fast_s,
+    }
+
+
 def run(
     label: str, graph: RoadGraph, share: float, sample: int, repeat: int, seed: int
 ) -> dict[str, Any]:
@@ -222,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=3, help="sites timed for per-site nx")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--matrix-sites", type=int, default=450, help="travel_matrix sources")
+    parser.add_argument("--matrix-limit", type=float, default=3600.0, help="cut-off (s)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -229,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     if osm is None:
         demo = ROOT / "data" / "demo" / "roads.osm.bz2"
         osm = demo if demo.is_file() else ROOT.parent / "shared/data/osm/West-Oakland.osm.bz2"
-    networks: list[tuple[str, Callable[[], RoadGraph]]] = []
+    networks: list[tuple[str, Callable[[], RoadGraph], bool]] = []
     if osm.is_file():
 
         def from_file() -> RoadGraph:
@@ -237,22 +339,38 @@ def main(argv: list[str] | None = None) -> int:
             crs = metric_crs_for((float(np.mean(seg.lon)), float(np.mean(seg.lat))))
             return graph_from_segments(seg, profile="drive", crs=crs)
 
-        networks.append((osm.name, from_file))
+        networks.append((osm.name, from_file, True))
     else:
         print(f"OSM file {osm} not found; skipping the file benchmark")
-    networks.append((f"grid {args.side}x{args.side}", lambda: grid_graph(args.side, args.seed)))
+    networks.append(
+        (f"grid {args.side}x{args.side}", lambda: grid_graph(args.side, args.seed), False)
+    )
     networks.append(
         (
             f"curvy {args.curvy_side}x{args.curvy_side}/{args.bends}",
             lambda: curvy_graph(args.curvy_side, args.bends, args.seed),
+            True,
         )
     )
     rows = []
-    for label, make in networks:
+    matrix_rows = []
+    for label, make, with_matrix in networks:
         start = time.perf_counter()
         graph = make()
         print(f"{label}: graph built in {time.perf_counter() - start:.2f} s")
         rows.append(run(label, graph, args.share, args.sample, args.repeat, args.seed))
+        if with_matrix:
+            matrix_rows.append(
+                run_matrix(
+                    label,
+                    graph,
+                    args.matrix_sites,
+                    args.matrix_limit,
+                    args.sample,
+                    args.repeat,
+                    args.seed,
+                )
+            )
 
     header = (
         f"{'network':<22}{'nodes':>8}{'edges':>9}{'core':>8}{'sources':>8}{'prep ms':>9}"
@@ -274,6 +392,24 @@ def main(argv: list[str] | None = None) -> int:
         "'prep' (contraction, once per graph) is not in 'ours'.\n"
         f"* per-site networkx: mean of {args.sample} timed sites × number of sites "
         "(extrapolated). Results asserted equal to networkx (1e-6 s) and to 'scipy full'."
+    )
+    header = (
+        f"{'travel_matrix':<22}{'sources':>8}{'targets':>8}{'limit s':>8}{'pairs':>9}"
+        f"{'times ms':>10}{'+dist ms':>10}{'scipy full ms':>14}{'x':>7}"
+    )
+    print()
+    print(header)
+    print("-" * len(header))
+    for r in matrix_rows:
+        print(
+            f"{r['network']:<22}{r['sources']:>8}{r['targets']:>8}{r['limit']:>8.0f}"
+            f"{r['pairs']:>9}{r['times_ms']:>10.1f}{r['dist_ms']:>10.1f}{r['prev_ms']:>14.1f}"
+            f"{r['x']:>7.1f}"
+        )
+    print(
+        f"Medians of {max(1, min(args.repeat, 3))} runs. 'times': with_distance=False; "
+        "'x': scipy full / times. Asserted equal to scipy full (pairs, times, lengths) and "
+        f"to networkx for {args.sample} sources."
     )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS: {rss:.0f} MB (includes the networkx graphs)")

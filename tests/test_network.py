@@ -24,6 +24,7 @@ from coverage.network import (
     build_graph,
     graph_from_segments,
     load_network,
+    load_networks,
     nearest_site,
     parse_maxspeed,
     path_lengths,
@@ -284,9 +285,145 @@ def test_travel_matrix_equals_dense_dijkstra_within_limit() -> None:
                 assert j in stored
                 assert tm.time_s[i, j] == pytest.approx(dense[i, t], abs=1e-9)
     # route lengths agree with the single-target searches
+    assert tm.dist_m is not None
     for i, j in zip(*tm.time_s.nonzero(), strict=True):
         r = nearest_site(g, sources=[sources[i]], targets=[targets[j]])
         assert tm.dist_m[i, j] == pytest.approx(r.dist_m[0], abs=1e-9)
+
+
+def assert_travel_matrix_matches_networkx(
+    graph: RoadGraph, sources: np.ndarray, targets: np.ndarray, limit: float
+) -> None:
+    """travel_matrix == one networkx Dijkstra per source on the full graph: the stored
+    pairs are exactly those within ``limit`` (zeros included), times to 1e-6 s, route
+    lengths along networkx's fastest path to 1e-6 m; without distances the same times."""
+    tm = travel_matrix(graph, sources=sources, targets=targets, limit_s=limit)
+    fast = travel_matrix(
+        graph, sources=sources, targets=targets, limit_s=limit, with_distance=False
+    )
+    assert tm.dist_m is not None and fast.dist_m is None
+    assert tm.time_s.shape == (len(sources), len(targets))
+    assert (tm.time_s.indptr == fast.time_s.indptr).all()
+    assert (tm.time_s.indices == fast.time_s.indices).all()
+    np.testing.assert_array_equal(tm.time_s.data, fast.time_s.data)
+    assert (tm.dist_m.indices == tm.time_s.indices).all()
+    g = to_networkx(graph)
+    for i, s in enumerate(sources.tolist()):
+        row = tm.time_s[[i], :]
+        stored = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+        dist_row = tm.dist_m[[i], :]
+        dists = dict(zip(dist_row.indices.tolist(), dist_row.data.tolist(), strict=True))
+        if s < 0:
+            assert not stored
+            continue
+        times, paths = nx.single_source_dijkstra(g, s, weight="time")
+        expected = {
+            j: times[t]
+            for j, t in enumerate(targets.tolist())
+            if t >= 0 and t in times and times[t] <= limit
+        }
+        assert stored.keys() == expected.keys()
+        for j, t in expected.items():
+            assert stored[j] == pytest.approx(t, abs=1e-6)
+            path = paths[int(targets[j])]
+            route = sum(g[a][b]["length"] for a, b in itertools.pairwise(path))
+            assert dists[j] == pytest.approx(route, abs=1e-6)
+
+
+@pytest.mark.parametrize("limit", [math.inf, 90.0])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_travel_matrix_on_contracted_graph_matches_networkx(seed: int, limit: float) -> None:
+    g = curvy_grid(6, 4, seed=seed)
+    con = g.contraction
+    assert con is not None  # the contracted search is the one under test
+    n = g.n_nodes
+    rng = np.random.default_rng(seed)
+    # interior and core sources, three on one chain (one repeated), one on each ring, -1
+    sources = np.concatenate(
+        [rng.choice(n, 10, replace=False), [40, 41, 43, 41, -1, 0, n - 2, n - 9]]
+    )
+    assert len(set(con.key[[40, 41, 43]] // (n + 1))) == 1
+    assert (~con.core[sources[sources >= 0]]).sum() > 6
+    targets = np.concatenate([np.arange(n), [-1, 41]])
+    assert_travel_matrix_matches_networkx(g, sources, targets, limit)
+    # one source per chunk gives the same matrices
+    whole = travel_matrix(g, sources=sources, targets=targets, limit_s=limit)
+    chunked = travel_matrix(g, sources=sources, targets=targets, limit_s=limit, max_bytes=1)
+    assert whole.dist_m is not None and chunked.dist_m is not None
+    assert (whole.time_s != chunked.time_s).nnz == 0 and whole.time_s.nnz == chunked.time_s.nnz
+    assert (whole.dist_m != chunked.dist_m).nnz == 0
+    # a source at a target is an explicit zero, also for sources inside chains
+    tm = travel_matrix(g, sources=sources, targets=targets, limit_s=limit, with_distance=False)
+    for i, s in enumerate(sources.tolist()):
+        if s >= 0:
+            assert s in tm.time_s[[i], :].indices.tolist()
+            assert tm.time_s[i, s] == 0.0
+
+
+def test_travel_matrix_on_attached_points_of_osm_fixture() -> None:
+    graphs = load_networks(FIXTURES / "net_small.osm", profiles=["drive", "walk"], crs=CRS)
+    for graph in graphs.values():
+        xs = np.concatenate([graph.x[:3] + 7.0, [graph.x.mean()]])
+        ys = np.concatenate([graph.y[:3] - 4.0, [graph.y.mean()]])
+        att = attach_points(graph, xs, ys, snap_limit_m=5000.0)
+        nodes = att.node[att.snap_ok]
+        for limit in (math.inf, 30.0):
+            assert_travel_matrix_matches_networkx(
+                att.graph, nodes, np.concatenate([nodes, np.arange(graph.n_nodes)]), limit
+            )
+
+
+def test_travel_matrix_without_sources_or_targets_is_empty() -> None:
+    g = curvy_grid(4, 3, seed=3)
+    for sources, targets in [([-1, -1], [0, 1, 2]), ([0, 5], [-1]), ([], [0])]:
+        tm = travel_matrix(g, sources=sources, targets=targets, limit_s=100.0)
+        assert tm.time_s.shape == (len(sources), len(targets)) and tm.time_s.nnz == 0
+        assert tm.dist_m is not None and tm.dist_m.nnz == 0
+        fast = travel_matrix(
+            g, sources=sources, targets=targets, limit_s=100.0, with_distance=False
+        )
+        assert fast.dist_m is None and fast.time_s.nnz == 0
+
+
+DEMO_OSM = Path(__file__).resolve().parents[1] / "data" / "demo" / "roads.osm.bz2"
+
+
+@pytest.mark.skipif(not DEMO_OSM.is_file(), reason="demo road network absent")
+def test_travel_matrix_on_demo_network_equals_full_graph_dijkstra() -> None:
+    graph = load_networks(DEMO_OSM, profiles=["drive"], crs=CRS)["drive"]
+    con = graph.contraction
+    assert con is not None and con.n_core < graph.n_nodes / 10
+    rng = np.random.default_rng(3)
+    pick = rng.choice(graph.n_nodes, 60, replace=False)
+    att = attach_points(graph, graph.x[pick] + 30.0, graph.y[pick] + 20.0)
+    sources = np.concatenate([att.node[:25], pick[:5], [-1]])  # snapped points and raw nodes
+    targets = np.concatenate([att.node[20:], pick[:10], rng.choice(graph.n_nodes, 30)])
+    limit = 900.0
+    tm = travel_matrix(att.graph, sources=sources, targets=targets, limit_s=limit)
+    assert tm.dist_m is not None
+    valid = sources >= 0
+    dist, pred = dijkstra(
+        att.graph.time_rev, indices=sources[valid], return_predecessors=True, limit=limit
+    )
+    expected = np.full((len(sources), len(targets)), np.inf)
+    expected[valid] = dist[:, targets]
+    dense = np.full(expected.shape, np.inf)
+    coo = tm.time_s.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    within = expected <= limit
+    assert within.sum() > 100 and (~within).sum() > 100
+    np.testing.assert_array_equal(np.isfinite(dense), within)
+    np.testing.assert_allclose(dense[within], expected[within], rtol=0, atol=1e-6)
+    assert (tm.time_s.data == 0).sum() == (expected == 0).sum() > 0
+    # route lengths: walk each predecessor chain of the full-graph search
+    full_rows = np.flatnonzero(valid)
+    for i, j in zip(*np.nonzero(within), strict=True):
+        r = int(np.flatnonzero(full_rows == i)[0])
+        node, route = int(targets[j]), 0.0
+        while pred[r, node] >= 0:
+            route += att.graph.length_rev[pred[r, node], node]
+            node = int(pred[r, node])
+        assert tm.dist_m[i, j] == pytest.approx(route, abs=1e-6)
 
 
 # --------------------------------------------------------------------------- OSM reading
@@ -350,6 +487,32 @@ def test_pbf_and_xml_paths_agree(tmp_path: Path) -> None:
         b = graph_from_segments(pbf_seg, profile=profile, crs=CRS)
         assert (a.time != b.time).nnz == 0
         np.testing.assert_allclose(a.x, b.x)
+
+
+def test_load_networks_reads_once_and_equals_load_network(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import coverage.network as network
+
+    calls: list[Path] = []
+    real = network.read_osm
+
+    def counting(path: str | Path) -> object:
+        calls.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(network, "read_osm", counting)
+    path = FIXTURES / "net_small.osm"
+    graphs = load_networks(path, profiles=["walk", "drive", "walk"], crs=CRS)
+    assert len(calls) == 1 and sorted(graphs) == ["drive", "walk"]
+    for profile, graph in graphs.items():
+        one = load_network(path, profile=profile, crs=CRS)  # type: ignore[arg-type]
+        assert graph.profile == profile
+        assert (graph.time != one.time).nnz == 0 and (graph.length != one.length).nnz == 0
+        np.testing.assert_array_equal(graph.x, one.x)
+    with pytest.raises(InputError, match="profile"):
+        load_networks(path, profiles=["walk", "bike"], crs=CRS)
+    assert len(calls) == 3  # the two load_network calls; the bad profile read nothing
 
 
 def test_read_osm_errors(tmp_path: Path) -> None:

@@ -22,13 +22,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby, pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
 from coverage._errors import InputError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["TAG_KEYS", "OsmSegments", "download_segments", "read_osm"]
 

@@ -517,3 +517,183 @@ def nearest_source(
     len_t[beyond] = math.inf
     src_t[beyond] = -1
     return time_t, len_t, src_t
+
+
+def _same_chain_pairs(
+    con: Contraction, sources: IntArray, targets: IntArray
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
+    """Along-chain routes between interior sources and targets on the same chain.
+
+    Returns ``(source position, target position, time, length)`` for every such pair the
+    chain itself connects: towards ``b`` always, towards ``a`` on two-way chains only.
+    """
+    n1 = len(con.core) + 1
+    s_pos = np.flatnonzero(~con.core[sources])
+    t_pos = np.flatnonzero(~con.core[targets])
+    empty = np.zeros(0, dtype=np.int64)
+    if not (s_pos.size and t_pos.size):
+        return empty, empty, np.zeros(0), np.zeros(0)
+    s_chain = con.key[sources[s_pos]] // n1
+    order = np.argsort(s_chain, kind="stable")
+    s_pos, s_chain = s_pos[order], s_chain[order]
+    t_chain = con.key[targets[t_pos]] // n1
+    lo = np.searchsorted(s_chain, t_chain, side="left")
+    hi = np.searchsorted(s_chain, t_chain, side="right")
+    count = hi - lo
+    col = np.repeat(t_pos, count)
+    start = np.repeat(lo - np.cumsum(count) + count, count)
+    row = s_pos[start + np.arange(int(count.sum()))]
+    s, x = sources[row], targets[col]
+    ahead = con.key[s] >= con.key[x]  # the source lies towards b (or is the target)
+    back = ~ahead & con.two_way[x]
+    time = np.full(len(row), math.inf)
+    length = np.full(len(row), math.inf)
+    time[ahead] = con.from_a[s[ahead]] - con.from_a[x[ahead]]
+    length[ahead] = con.from_a_len[s[ahead]] - con.from_a_len[x[ahead]]
+    time[back] = con.to_a[x[back]] - con.to_a[s[back]]
+    length[back] = con.to_a_len[x[back]] - con.to_a_len[s[back]]
+    ok = ahead | back
+    return row[ok], col[ok], time[ok], length[ok]
+
+
+def pair_times(
+    con: Contraction,
+    sources: IntArray,
+    targets: IntArray,
+    limit: float,
+    *,
+    with_length: bool = True,
+    max_bytes: int = 256 * 2**20,
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray | None]:
+    """Every source × target pair within ``limit``, on a contracted graph.
+
+    Each source gets a virtual node on the transposed core graph, linked at zero cost to
+    itself when it is a core node, else at the along-chain costs to its chain ends; one
+    :func:`scipy.sparse.csgraph.dijkstra` with ``limit`` then runs from a chunk of these
+    virtual nodes at a time. Interior targets take the best of leaving their chain through
+    ``a``, through ``b``, or reaching a source on their own chain directly, as in
+    :func:`nearest_source`, so times equal a search on the full graph.
+
+    Parameters
+    ----------
+    con
+        The contracted graph.
+    sources, targets
+        Full-graph nodes (all valid, ≥ 0; repeats allowed).
+    limit
+        Keep the pairs with a finite time ≤ ``limit`` (seconds; may be ``inf``).
+    with_length
+        Also return the length of each fastest route (costs the predecessor arrays).
+    max_bytes
+        Memory budget for one chunk of dense per-source rows.
+
+    Returns
+    -------
+    row, col
+        Positions in ``sources`` and ``targets`` of the pairs within the limit, sorted by
+        row then column.
+    time
+        Time from target ``col`` to source ``row``.
+    length
+        Length of that fastest route; None unless ``with_length``.
+    """
+    k = con.n_core
+    m = len(sources)
+    idx = np.arange(m, dtype=np.int64)
+    on_core = con.core[sources]
+    s_in, i_in = sources[~on_core], idx[~on_core]
+    tw = con.two_way[s_in]
+    # virtual edges (source position, core node, time, length); fastest first per pair
+    e_src = np.concatenate([idx[on_core], i_in, i_in[tw]])
+    e_node = con.core_id[np.concatenate([sources[on_core], con.a[s_in], con.b[s_in[tw]]])]
+    e_time = np.concatenate([np.zeros(int(on_core.sum())), con.from_a[s_in], con.from_b[s_in[tw]]])
+    e_len = np.concatenate(
+        [np.zeros(int(on_core.sum())), con.from_a_len[s_in], con.from_b_len[s_in[tw]]]
+    )
+    order = np.lexsort((e_len, e_time, e_node, e_src))
+    e_src, e_node, e_time, e_len = e_src[order], e_node[order], e_time[order], e_len[order]
+    first = np.ones(len(e_src), dtype=bool)
+    first[1:] = (e_src[1:] != e_src[:-1]) | (e_node[1:] != e_node[:-1])
+    e_src, e_node, e_time, e_len = e_src[first], e_node[first], e_time[first], e_len[first]
+
+    rev = con.time_rev
+    n_all = k + m
+    indptr = np.concatenate(
+        [rev.indptr, rev.indptr[-1] + np.cumsum(np.bincount(e_src, minlength=m))]
+    )
+    index_dtype = np.int32 if max(n_all, len(indptr)) < np.iinfo(np.int32).max else np.int64
+    indices = np.concatenate([rev.indices, e_node]).astype(index_dtype)
+    indptr = indptr.astype(index_dtype)
+    search = sp.csr_array(
+        (np.concatenate([rev.data, e_time]), indices, indptr), shape=(n_all, n_all)
+    )
+    edge_len = np.concatenate([con.length_rev.data, e_len])
+    edge_row = np.repeat(np.arange(n_all, dtype=np.int64), np.diff(indptr))
+    edge_col = np.asarray(indices, dtype=np.int64)
+
+    t_core = con.core[targets]
+    tc = np.flatnonzero(t_core)
+    tc_id = con.core_id[targets[tc]]
+    ti = np.flatnonzero(~t_core)
+    x = targets[ti]
+    xa, xb = con.core_id[con.a[x]], con.core_id[con.b[x]]
+    d_row, d_col, d_time, d_len = _same_chain_pairs(con, sources, targets)
+
+    # dense bytes per source row: distances, targets' times (and predecessors, tree-edge
+    # look-up, steps and sums, targets' lengths)
+    per_row = n_all * 8 + len(targets) * 16
+    if with_length:
+        per_row += n_all * 24 + len(edge_col) * 9 + len(targets) * 8
+    chunk = max(1, int(max_bytes // per_row))
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    times: list[FloatArray] = []
+    lengths: list[FloatArray] = []
+    for lo in range(0, m, chunk):
+        pos = idx[lo : lo + chunk]
+        if with_length:
+            dist, pred = dijkstra(
+                search, directed=True, indices=k + pos, limit=limit, return_predecessors=True
+            )
+        else:
+            dist = dijkstra(search, directed=True, indices=k + pos, limit=limit)
+        c = len(pos)
+        t = np.empty((c, len(targets)))
+        t[:, tc] = dist[:, tc_id]
+        via_a = con.to_a[x] + dist[:, xa]
+        via_b = con.to_b[x] + dist[:, xb]
+        t[:, ti] = np.minimum(via_a, via_b)
+        if with_length:
+            # route lengths along each row's shortest-path tree (virtual roots: length 0)
+            pred = np.asarray(pred, dtype=np.int64)
+            tree_r, tree_e = np.nonzero(pred[:, edge_col] == edge_row)
+            step = np.zeros((c, n_all))
+            step[tree_r, edge_col[tree_e]] = edge_len[tree_e]
+            offset = (np.arange(c, dtype=np.int64) * n_all)[:, None]
+            parent = np.where(pred >= 0, pred + offset, -1).reshape(-1)
+            core_len = tree_sums(parent, step.reshape(-1))[0].reshape(c, n_all)
+            ln = np.empty((c, len(targets)))
+            ln[:, tc] = core_len[:, tc_id]
+            ln[:, ti] = np.where(
+                via_b < via_a,
+                con.to_b_len[x] + core_len[:, xb],
+                con.to_a_len[x] + core_len[:, xa],
+            )
+        in_chunk = (d_row >= lo) & (d_row < lo + c)
+        if in_chunk.any():
+            r, cc = d_row[in_chunk] - lo, d_col[in_chunk]
+            better = d_time[in_chunk] < t[r, cc]
+            t[r[better], cc[better]] = d_time[in_chunk][better]
+            if with_length:
+                ln[r[better], cc[better]] = d_len[in_chunk][better]
+        rr, cc = np.nonzero(np.isfinite(t) & (t <= limit))
+        rows.append(pos[rr])
+        cols.append(cc)
+        times.append(t[rr, cc])
+        if with_length:
+            lengths.append(ln[rr, cc])
+    row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    time = np.concatenate(times) if times else np.zeros(0)
+    length = (np.concatenate(lengths) if lengths else np.zeros(0)) if with_length else None
+    return row, col, time, length

@@ -41,8 +41,8 @@ from coverage.network import (
     Profile,
     RoadGraph,
     attach_points,
-    download_network,
-    load_network,
+    download_networks,
+    load_networks,
     nearest_site,
     travel_matrix,
 )
@@ -367,16 +367,14 @@ def load_graphs(
         "speeds_kmh": dict(config.speeds_kmh),
         "walk_speed_kmh": config.walk_speed_kmh,
     }
-    graphs: dict[str, RoadGraph] = {}
-    for profile in sorted(set(profiles)):
-        prof: Profile = "walk" if profile == "walk" else "drive"
-        if config.network is not None:
-            graphs[profile] = load_network(config.network, profile=prof, **kwargs)
-        elif config.download:
-            polygon = shapely.union_all(region.county.geometry.to_numpy())
-            cache = config.cache_dir if config.cache_dir is not None else Path("osm_cache")
-            graphs[profile] = download_network(polygon, cache_dir=cache, profile=prof, **kwargs)
-    return graphs
+    wanted: list[Profile] = sorted({"walk" if p == "walk" else "drive" for p in profiles})
+    if config.network is not None:
+        return dict(load_networks(config.network, profiles=wanted, **kwargs))
+    if config.download:
+        polygon = shapely.union_all(region.county.geometry.to_numpy())
+        cache = config.cache_dir if config.cache_dir is not None else Path("osm_cache")
+        return dict(download_networks(polygon, cache_dir=cache, profiles=wanted, **kwargs))
+    return {}
 
 
 def _straight_line(
@@ -455,7 +453,8 @@ def _travel_pairs(
         if mode in attached:
             att = attached[mode]
             mat = travel_matrix(
-                att.graph, sources=att.node[s_glob], targets=att.node[d_glob], limit_s=limit
+                att.graph, sources=att.node[s_glob], targets=att.node[d_glob], limit_s=limit,
+                with_distance=False,
             ).time_s.tocoo()
             r, c, t = mat.row, mat.col, mat.data
         else:

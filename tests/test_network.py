@@ -9,6 +9,7 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
@@ -721,3 +722,23 @@ def test_contracted_and_full_searches_agree_on_a_mostly_junction_graph() -> None
         np.testing.assert_allclose(l1, l2, atol=1e-9)
         np.testing.assert_array_equal(s1, s2)
     assert_matches_networkx(g, sources, targets)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not DEMO_OSM.is_file(), reason="demo road network absent")
+@pytest.mark.parametrize("profile", ["drive", "walk"])
+def test_demo_network_nearest_sites_equal_networkx(profile: str) -> None:
+    """The demo county's real question — every village/community to its nearest built room —
+    equals networkx multi_source_dijkstra on the same (attached) graph, times to 1e-6 s."""
+    from coverage import load_region
+
+    region = load_region(DEMO_OSM.parent / "region.toml")
+    graph = load_networks(DEMO_OSM, profiles=[profile], crs=region.metric_crs)[profile]
+    pts = pd.concat([region.layer("village"), region.layer("community")], ignore_index=True)
+    metric = region.to_metric(pts)
+    att = attach_points(graph, metric.geometry.x.to_numpy(), metric.geometry.y.to_numpy())
+    assert att.snap_ok.all()
+    built = (pts["status"] == "built").to_numpy(dtype=bool)
+    sources = att.node[built]
+    targets = np.concatenate([att.node[~built], att.node[built][:20]])
+    assert_matches_networkx(att.graph, sources, targets)

@@ -356,6 +356,21 @@ _ACCESS_LABELS = {
     "line_m": "直线距离(米)", "covered": "是否覆盖", "status": "状态",
     "access_per_100k": "每10万人服务人员(2SFCA)",
 }
+_ACCESS_STATUS = {"covered": "已覆盖", "beyond_threshold": "超出标准时间",
+                  "unreachable": "路网不可达", "off_network": "距路网过远", "no_site": "无服务站点"}
+_MODES = {"walk": "步行", "drive": "驾车"}
+
+
+def _access_display(frame: pd.DataFrame) -> pd.DataFrame:
+    """Access tables with Chinese status and mode values (for workbook and report)."""
+    out = pd.DataFrame(frame.drop(columns="geometry", errors="ignore")).copy()
+    if "status" in out:
+        out["status"] = out["status"].map(lambda v: _ACCESS_STATUS.get(v, v))
+    if "mode" in out:
+        out["mode"] = out["mode"].map(lambda v: _MODES.get(v, v))
+    return out
+
+
 _TOWN_ACCESS_LABELS = {
     "township_name": "乡镇/街道", "points": "村居数", "covered_points": "覆盖村居数",
     "population": "人口", "covered_population": "覆盖人口", "covered_share": "覆盖率",
@@ -379,11 +394,11 @@ def _write_tables(region: Region, gaps: GapResult, access: AccessResult,
     }
     for svc in access.services:
         name = svc.service_name[:12]
-        sheets[f"可达性-{name}"] = SheetSpec(
-            pd.DataFrame(svc.points.drop(columns="geometry")), labels=_ACCESS_LABELS)
+        sheets[f"可达性-{name}"] = SheetSpec(_access_display(svc.points), labels=_ACCESS_LABELS)
         sheets[f"乡镇覆盖-{name}"] = SheetSpec(svc.townships, labels=_TOWN_ACCESS_LABELS,
                                            percent=["covered_share"])
-        sheets[f"未覆盖-{name}"] = SheetSpec(svc.uncovered, labels=_ACCESS_LABELS)
+        sheets[f"未覆盖-{name}"] = SheetSpec(_access_display(svc.uncovered),
+                                          labels=_ACCESS_LABELS)
     for title, spec in sug.sheets().items():
         sheets[title] = spec
     files["tables"] = write_workbook(sheets, out / "tables.xlsx")
@@ -410,7 +425,7 @@ def _report_content(region: Region, gaps: GapResult, access: AccessResult, sug: 
         "rank": "排名", "township_name": "乡镇/街道", "site_shortfall": "站点缺口合计",
         "staff_shortfall": "人员缺口合计", "unmet_binding": "未达标考核指标数",
         "unmet_indicators": "未达标指标"}, decimals=0)
-    uncovered = pd.concat([svc.uncovered.assign(service=svc.service_name)
+    uncovered = pd.concat([_access_display(svc.uncovered).assign(service=svc.service_name)
                            for svc in access.services], ignore_index=True)
     unc = frame_for_report(uncovered, {
         "service": "服务", "name": "村（社区）", "township_name": "乡镇/街道",
@@ -418,7 +433,9 @@ def _report_content(region: Region, gaps: GapResult, access: AccessResult, sug: 
         "status": "状态"}, decimals=0)
     pngs = {p.stem: p for paths in maps.values() for p in paths if p.suffix == ".png"}
     pictures = tuple((_sheet_caption(stem), p) for stem, p in sorted(pngs.items()))
-    n_unc = int(sum(len(s.uncovered) for s in access.services))
+    unc_text = "；".join(
+        f"“{s.service_name}”{len(s.uncovered)} 个（{s.uncovered['population'].sum():,.0f} 人）"
+        for s in access.services)
     met = int((county["status"] == "达标").sum())
     preset_title = f"《{gaps.preset.name}》" + (f"（{gaps.preset.document}）"
                                                if gaps.preset.document else "")
@@ -426,8 +443,8 @@ def _report_content(region: Region, gaps: GapResult, access: AccessResult, sug: 
         f"按{preset_title}评估的 {len(county)} 项指标中，全县达标 {met} 项，"
         f"未达标 {int((county['status'] == '未达标').sum())} 项，"
         f"无数据 {int((county['status'] == '无数据').sum())} 项。",
-        f"可达性分析（{'路网通行时间' if access.road_network else '直线距离估算'}）"
-        f"发现 {n_unc} 个村（社区）在服务标准时间内无法到达服务站点。",
+        f"可达性分析（{'路网通行时间' if access.road_network else '直线距离估算'}）："
+        f"在服务标准时间内到不了最近站点的村（社区）—— {unc_text}。",
         sug.summary_text(),
     )
     meta = (

@@ -208,3 +208,15 @@ def test_phasing_greedy_and_nested():
     assert res.cumulative_objective.tolist() == [11.0, 14.0]
     nested = phase_sites(COV, W, sites=[0, 2, 3], per_year=[1, 2], method="nested")
     assert nested.order[0] == 0 and nested.cumulative_objective.tolist() == [6.0, 14.0]
+
+
+def test_mclp_when_existing_sites_already_cover_everything() -> None:
+    """Nothing left to gain: optimal at the existing coverage, padded to p (not infeasible)."""
+    C = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 1]], dtype=bool)
+    w = np.array([1.0, 2.0, 3.0])
+    res = solve_mclp(C, w, p=1, fixed=[0, 1])
+    assert res.status == "optimal"
+    assert res.objective == 6.0 and res.selected.tolist() == [2]
+    # asking for more new sites than there are candidates is explained, not padded
+    res = solve_mclp(C, w, p=1, fixed=[0, 1], excluded=[2])
+    assert res.status == "infeasible" and "only 0 candidate" in res.message

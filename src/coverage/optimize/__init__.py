@@ -8,7 +8,8 @@ objective, a proven bound and gap, the status, the time and a plain-language mes
 Models and formulations (all MILPs solved by HiGHS through highspy, warm-started):
 
 * :func:`solve_mclp` — maximal covering (Church & ReVelle 1974), ``y_r <= sum x_j`` with
-  continuous ``y``; merged identical demand rows, dominated candidates dropped.
+  continuous ``y``; merged identical demand rows, dominated candidates dropped; greedy +
+  swap incumbent, LP bound, LP-support MILP and reduced-cost fixing before the full MILP.
 * :func:`solve_lscp` — location set covering (Toregas et al. 1971), optional share of
   demand; demand no site can reach is listed and named in words.
 * :func:`solve_lscpb` — backup covering as spopt's ``LSCPB`` (minimum sites, then most

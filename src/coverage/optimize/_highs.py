@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import sys
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -11,7 +14,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["MilpOutcome", "gap_of", "solve_milp"]
+__all__ = ["LpOutcome", "MilpOutcome", "gap_of", "new_highs", "solve_lp", "solve_milp"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +37,38 @@ class MilpOutcome:
     seconds: float
 
 
+@functools.cache
+def _swallow_banner() -> None:
+    """Construct the process's first ``Highs`` with the C-level stdout sent to /dev/null.
+
+    highspy prints a two-line banner ("Running HiGHS ...") from the constructor of the first
+    ``Highs`` object of a process, before any option (``output_flag``) can be set.  HiGHS
+    flushes after logging, so redirecting file descriptor 1 around that one construction
+    is enough; later instances are silent once ``output_flag`` is false.
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no usable stdout: nothing to protect
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def new_highs() -> highspy.Highs:
+    """A silent ``Highs`` instance (no banner, ``output_flag`` false)."""
+    _swallow_banner()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("log_to_console", False)
+    return h
+
+
 def gap_of(objective: float, bound: float) -> float:
     """Relative gap ``|objective - bound| / max(|objective|, 1e-9)`` (0 when equal)."""
     if not np.isfinite(objective) or not np.isfinite(bound):
@@ -42,6 +77,88 @@ def gap_of(objective: float, bound: float) -> float:
     if diff <= 1e-9 * max(1.0, abs(objective)):
         return 0.0
     return diff / max(abs(objective), 1e-9)
+
+
+def _highs_lp(
+    c: np.ndarray,
+    A: sp.spmatrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    maximize: bool,
+    offset: float,
+) -> highspy.HighsLp:
+    n_col = int(c.size)
+    A_csc = sp.csc_matrix(A, dtype=float)
+    A_csc.sort_indices()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_col
+    lp.num_row_ = int(A_csc.shape[0])
+    lp.col_cost_ = np.asarray(c, dtype=float)
+    lp.col_lower_ = np.where(np.isinf(col_lower), -inf, col_lower).astype(float)
+    lp.col_upper_ = np.where(np.isinf(col_upper), inf, col_upper).astype(float)
+    lp.row_lower_ = np.where(np.isinf(row_lower), -inf, row_lower).astype(float)
+    lp.row_upper_ = np.where(np.isinf(row_upper), inf, row_upper).astype(float)
+    lp.offset_ = float(offset)
+    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A_csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = A_csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = A_csc.data
+    lp.a_matrix_.num_col_ = n_col
+    lp.a_matrix_.num_row_ = int(A_csc.shape[0])
+    return lp
+
+
+@dataclass(frozen=True)
+class LpOutcome:
+    """Optimal basic solution of an LP relaxation with its reduced costs.
+
+    ``x`` is ``None`` unless HiGHS proved optimality.  ``reduced_cost`` is HiGHS's column
+    dual: for a maximization, ``<= 0`` at a lower bound and ``>= 0`` at an upper bound.
+    """
+
+    x: np.ndarray | None
+    objective: float
+    reduced_cost: np.ndarray | None
+    seconds: float
+
+
+def solve_lp(
+    *,
+    c: np.ndarray,
+    A: sp.spmatrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    maximize: bool = False,
+    offset: float = 0.0,
+    time_limit: float | None = None,
+) -> LpOutcome:
+    """Solve the LP ``opt c@x + offset  s.t.  row_lower <= A x <= row_upper, bounds``.
+
+    Same arguments as :func:`solve_milp` without integrality.  Simplex (HiGHS default
+    choice) returns a basic solution, so reduced costs are exact at the optimum.
+    """
+    t0 = time.perf_counter()
+    lp = _highs_lp(c, A, row_lower, row_upper, col_lower, col_upper, maximize, offset)
+    h = new_highs()
+    h.passModel(lp)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return LpOutcome(None, float("nan"), None, time.perf_counter() - t0)
+    sol = h.getSolution()
+    return LpOutcome(
+        np.asarray(sol.col_value, dtype=float),
+        float(h.getInfo().objective_function_value),
+        np.asarray(sol.col_dual, dtype=float),
+        time.perf_counter() - t0,
+    )
 
 
 def solve_milp(
@@ -86,35 +203,14 @@ def solve_milp(
         start is given).
     """
     t0 = time.perf_counter()
-    n_col = int(c.size)
-    A_csc = sp.csc_matrix(A, dtype=float)
-    A_csc.sort_indices()
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_col
-    lp.num_row_ = int(A_csc.shape[0])
-    lp.col_cost_ = np.asarray(c, dtype=float)
-    lp.col_lower_ = np.where(np.isinf(col_lower), -inf, col_lower).astype(float)
-    lp.col_upper_ = np.where(np.isinf(col_upper), inf, col_upper).astype(float)
-    lp.row_lower_ = np.where(np.isinf(row_lower), -inf, row_lower).astype(float)
-    lp.row_upper_ = np.where(np.isinf(row_upper), inf, row_upper).astype(float)
-    lp.offset_ = float(offset)
-    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A_csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A_csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A_csc.data
-    lp.a_matrix_.num_col_ = n_col
-    lp.a_matrix_.num_row_ = int(A_csc.shape[0])
     has_int = bool(np.any(integer))
+    lp = _highs_lp(c, A, row_lower, row_upper, col_lower, col_upper, maximize, offset)
     if has_int:
         lp.integrality_ = [
             highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
             for flag in integer
         ]
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("log_to_console", False)
+    h = new_highs()
     h.passModel(lp)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
@@ -144,7 +240,7 @@ def solve_milp(
     obj = float(info.objective_function_value)
     bound = float(info.mip_dual_bound) if has_int else obj
     if not np.isfinite(bound):
-        bound = obj if status == ms.kOptimal else (inf if maximize else -inf)
+        bound = obj if status == ms.kOptimal else (np.inf if maximize else -np.inf)
     gap = gap_of(obj, bound)
     if status == ms.kOptimal:
         st: MilpStatus = "optimal" if gap <= 1e-9 else "gap_limit"

@@ -9,8 +9,15 @@ Formulation (Church & ReVelle 1974) on the reduced problem::
 
 Reductions (exact): demand covered by existing (fixed) sites and demand no candidate can
 reach are removed; candidates dominated by another (subset coverage, no lower cost) are
-dropped; rows with identical coverage sets are merged.  The greedy solution warm-starts
-HiGHS.  If fewer than ``p`` sites are useful, the selection is padded to ``p`` sites.
+dropped; rows with identical coverage sets are merged.
+
+Solution pipeline (every step exact; the incumbent is always kept as a candidate answer):
+greedy, then best-improvement swaps (plain count rules only) give an incumbent; the LP
+relaxation gives an upper bound and reduced costs; the MILP restricted to the candidates
+the LP uses often improves the incumbent; candidates whose reduced cost proves they cannot
+flip profitably are fixed; HiGHS then solves the remaining MILP warm-started from the
+incumbent (skipped when the incumbent already meets the LP bound).  If fewer than ``p``
+sites are useful, the selection is padded to ``p`` sites.
 """
 
 from __future__ import annotations
@@ -18,14 +25,19 @@ from __future__ import annotations
 import logging
 import time
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from coverage.optimize._highs import gap_of, solve_milp
+from coverage.optimize._highs import MilpOutcome, gap_of, solve_lp, solve_milp
 from coverage.optimize._problem import IndexLike, SiteRules, as_coverage, as_weights, site_rules
-from coverage.optimize.heuristics import greedy_coverage
-from coverage.optimize.reductions import dominated_columns, merge_identical_rows
+from coverage.optimize.heuristics import greedy_coverage, interchange_coverage
+from coverage.optimize.reductions import (
+    dominated_columns,
+    merge_identical_rows,
+    reduced_cost_fixing,
+)
 from coverage.optimize.results import LocationResult, Status, infeasible_result
 
 __all__ = ["solve_mclp"]
@@ -144,20 +156,46 @@ def coverage_core(
     integer = np.concatenate([np.ones(n_k, dtype=bool), np.zeros(n_r, dtype=bool)])
     start = None
     heur_obj = float("nan")
+    plain = sub_rules.budget is None and sub_rules.group is None
     if warm_start and n_k > 0:
         g_open = greedy_coverage(merged.tocsc(), mw, sub_rules)
+        if g_open is not None and plain:
+            g_open = interchange_coverage(merged, mw, sub_rules, g_open)
         if g_open is not None:
-            y0 = np.minimum(merged @ g_open.astype(float), 1.0)
-            start = np.concatenate([g_open.astype(float), y0])
-            heur_obj = float(mw @ y0) + w_fixed
+            start = _start_vector(merged, g_open)
+            heur_obj = float(mw @ start[n_k:]) + w_fixed
     logger.info(
         "%s: %d x %d reduced to %d demand rows x %d candidates", model, n, m, n_r, n_k
     )
-    out = solve_milp(
-        c=c, A=A, row_lower=row_lo, row_upper=row_hi, col_lower=col_lo, col_upper=col_hi,
-        integer=integer, maximize=True, offset=w_fixed, time_limit=time_limit,
-        mip_gap=mip_gap, start=start,
-    )
+    milp = dict(c=c, A=A, row_lower=row_lo, row_upper=row_hi, integer=integer,
+                maximize=True, offset=w_fixed)
+    lp_bound = float("inf")
+    lp_seconds = 0.0
+    n_fixed = 0
+    if start is not None and n_k > 0:
+        start, col_lo, col_hi, lp_bound, lp_seconds, n_fixed = _lp_tightening(
+            milp, merged, start, col_lo, col_hi, n_k, t0=t0, time_limit=time_limit
+        )
+    incumbent = None if start is None else float(c @ start) + w_fixed
+    if n_r == 0:
+        # nothing left to gain (existing sites already cover every coverable row): the
+        # forced sites alone are optimal; the selection is padded to p below
+        out = MilpOutcome(np.asarray(col_lo, dtype=float), w_fixed, w_fixed, 0.0,
+                          "optimal", 0.0)
+    elif incumbent is not None and gap_of(incumbent, lp_bound) <= mip_gap:
+        out = MilpOutcome(start, incumbent, lp_bound, 0.0, "optimal", 0.0)
+    else:
+        remaining = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+        out = solve_milp(
+            **milp, col_lower=col_lo, col_upper=col_hi, time_limit=remaining,
+            mip_gap=mip_gap, start=start,
+        )
+        if start is not None and incumbent is not None and (
+            out.x is None or out.objective < incumbent
+        ):
+            bound = out.bound if np.isfinite(out.bound) else lp_bound
+            out = MilpOutcome(start, incumbent, max(bound, incumbent), 0.0,
+                              "time_limit", out.seconds)
     if out.x is None:
         why = reasons or ["the MILP solver found no selection meeting the budget/quota rules"]
         if out.status == "no_solution":
@@ -212,6 +250,71 @@ def coverage_core(
                 "covered_count": float(covered.sum()),
                 "heuristic_objective": heur_obj,
                 "milp_seconds": out.seconds,
+                "lp_bound": lp_bound,
+                "lp_seconds": lp_seconds,
+                "lp_fixed_candidates": float(n_fixed),
             }
         ),
     )
+
+
+def _start_vector(merged: sp.csr_matrix, x_open: np.ndarray) -> np.ndarray:
+    """MILP start (site variables, then row coverage ``y``) for an open-site mask."""
+    x = x_open.astype(float)
+    return np.concatenate([x, np.minimum(merged @ x, 1.0)])
+
+
+def _lp_tightening(
+    milp: dict[str, Any],
+    merged: sp.csr_matrix,
+    start: np.ndarray,
+    col_lo: np.ndarray,
+    col_hi: np.ndarray,
+    n_k: int,
+    *,
+    t0: float,
+    time_limit: float | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float, int]:
+    """LP bound, a better incumbent from the LP support, and reduced-cost fixing.
+
+    1. Solve the LP relaxation (upper bound ``U``, reduced costs ``d``).
+    2. Solve the MILP restricted to the candidates the LP uses (plus the incumbent's), a
+       small problem whose optimum is often the true one; keep it if better.
+    3. Fix candidates whose reduced cost shows that flipping them cannot reach the
+       incumbent (:func:`~coverage.optimize.reductions.reduced_cost_fixing`).
+
+    Returns ``(start, col_lo, col_hi, lp_bound, lp_seconds, n_fixed)``.
+    """
+    t_lp = time.perf_counter()
+    integer = milp["integer"]
+    lp_kw = {k: v for k, v in milp.items() if k != "integer"}
+    lp = solve_lp(**lp_kw, col_lower=col_lo, col_upper=col_hi,
+                  time_limit=None if time_limit is None else time_limit / 4)
+    if lp.x is None or lp.reduced_cost is None:
+        return start, col_lo, col_hi, float("inf"), time.perf_counter() - t_lp, 0
+    c, offset = milp["c"], milp["offset"]
+    incumbent = float(c @ start) + offset
+    if gap_of(incumbent, lp.objective) > 0:
+        support = (lp.x[:n_k] > 1e-7) | (start[:n_k] > 0.5)
+        if support.sum() < n_k:
+            hi = col_hi.copy()
+            hi[:n_k] = np.where(support, col_hi[:n_k], 0.0)
+            remaining = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+            sub_limit = 5.0 if remaining is None else max(min(5.0, remaining / 4), 0.01)
+            out = solve_milp(**milp, col_lower=col_lo, col_upper=hi, start=start,
+                             time_limit=sub_limit)
+            if out.x is not None and out.objective > incumbent:
+                start = _start_vector(merged, out.x[:n_k] > 0.5)
+                incumbent = float(c @ start) + offset
+    fix0, fix1 = reduced_cost_fixing(
+        lp.x, lp.reduced_cost, lp.objective, incumbent, integer=integer, maximize=True
+    )
+    lo, hi = col_lo.copy(), col_hi.copy()
+    hi[fix0] = lo[fix0]
+    lo[fix1] = hi[fix1]
+    n_fixed = int((fix0 | fix1).sum())
+    logger.info(
+        "LP bound %.6g, incumbent %.6g, %d of %d candidates fixed by reduced costs",
+        lp.objective, incumbent, n_fixed, n_k,
+    )
+    return start, lo, hi, lp.objective, time.perf_counter() - t_lp, n_fixed

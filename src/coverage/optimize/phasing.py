@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
+import scipy.sparse as sp
 
 from coverage._errors import InputError
 from coverage.optimize._problem import IndexLike, as_cost, as_coverage, as_weights, site_rules
@@ -46,6 +47,71 @@ class PhasingResult:
     marginal_gain: np.ndarray
     cumulative_objective: np.ndarray
     objective: str
+
+
+class _State(Protocol):
+    """Objective bookkeeping for a growing set of open sites."""
+
+    def open(self, sites: np.ndarray) -> None: ...
+
+    def value(self) -> float: ...
+
+    def gains(self, sites: np.ndarray) -> np.ndarray: ...
+
+    def values_if_added(self, sites: np.ndarray) -> np.ndarray: ...
+
+
+class _CoverageState:
+    """Covered mask; gains are one sparse mat-vec ``C[:, sites]^T (w * uncovered)``."""
+
+    def __init__(self, csc: sp.csc_matrix, w: np.ndarray) -> None:
+        self.csc = sp.csc_matrix(csc, dtype=float)
+        self.w = w
+        self.covered = np.zeros(csc.shape[0], dtype=bool)
+
+    def open(self, sites: np.ndarray) -> None:
+        for j in sites:
+            self.covered[self.csc.indices[self.csc.indptr[j] : self.csc.indptr[j + 1]]] = True
+
+    def value(self) -> float:
+        return float(self.w[self.covered].sum())
+
+    def gains(self, sites: np.ndarray) -> np.ndarray:
+        """Marginal covered weight of adding each of ``sites`` alone."""
+        residual = np.where(self.covered, 0.0, self.w)
+        return np.asarray(self.csc[:, sites].T @ residual, dtype=float).ravel()
+
+    def values_if_added(self, sites: np.ndarray) -> np.ndarray:
+        return self.value() + self.gains(sites)
+
+
+class _TravelState:
+    """Nearest-open distance per demand point; gains are one pass over ``D[:, sites]``."""
+
+    def __init__(self, D: np.ndarray, w: np.ndarray) -> None:
+        self.D = D
+        self.w = w
+        self.d = np.full(D.shape[0], np.inf)
+
+    def open(self, sites: np.ndarray) -> None:
+        if sites.size:
+            self.d = np.minimum(self.d, self.D[:, sites].min(axis=1))
+
+    def value(self) -> float:
+        return float(self.w @ self.d) if np.isfinite(self.d).all() else float("inf")
+
+    def values_if_added(self, sites: np.ndarray) -> np.ndarray:
+        new = np.minimum(self.d[:, None], self.D[:, sites])
+        finite = np.isfinite(new).all(axis=0)
+        out = np.full(sites.size, np.inf)
+        out[finite] = self.w @ new[:, finite]
+        return out
+
+    def gains(self, sites: np.ndarray) -> np.ndarray:
+        base = self.value()
+        vals = self.values_if_added(sites)
+        with np.errstate(invalid="ignore"):
+            return base - vals
 
 
 def phase_sites(
@@ -109,28 +175,30 @@ def phase_sites(
     is_open = rules.fixed.copy()
     order: list[int] = []
     gains: list[float] = []
-
-    def value(mask: np.ndarray) -> float:
-        if objective == "coverage":
-            return float(w[np.asarray(csc[:, np.nonzero(mask)[0]].sum(axis=1)).ravel() > 0].sum())
-        if not mask.any():
-            return float("inf")
-        return float(w @ D[:, mask].min(axis=1))
+    if objective == "coverage":
+        state: _State = _CoverageState(csc, w)
+    else:
+        state = _TravelState(D, w)
+    state.open(np.nonzero(is_open)[0])
 
     if method == "greedy":
-        for _ in range(k):
-            base = value(is_open)
-            best_j, best_g = -1, -np.inf
-            for j in sites_a[~is_open[sites_a]]:
-                trial = is_open.copy()
-                trial[j] = True
-                v = value(trial)
-                g = v - base if objective == "coverage" else base - v
-                if g > best_g:
-                    best_j, best_g = int(j), g
-            is_open[best_j] = True
-            order.append(best_j)
-            gains.append(float(best_g))
+        todo = sites_a[~is_open[sites_a]]
+        # one sparse mat-vec (coverage) or one dense pass (travel) per step
+        for _ in range(todo.size):
+            gain = state.gains(todo)
+            score = np.where(np.isnan(gain), -np.inf, gain)
+            best = score.max()
+            if np.isfinite(best):
+                pick = int(np.argmax(score))
+            else:  # nothing open yet (travel): the site with the least total travel
+                vals = np.where(score == best, state.values_if_added(todo), np.inf)
+                pick = int(np.argmin(vals))
+            j = int(todo[pick])
+            gains.append(float(gain[pick]))
+            order.append(j)
+            is_open[j] = True
+            state.open(np.array([j]))
+            todo = np.delete(todo, pick)
     elif method == "nested":
         done: list[int] = []
         others = np.setdiff1d(np.arange(m), np.concatenate([sites_a, np.nonzero(rules.fixed)[0]]))
@@ -146,24 +214,22 @@ def phase_sites(
                                     excluded=others, time_limit=time_limit)
             new = [int(j) for j in res.selected if j not in done]
             for j in new:  # record each site's marginal gain in greedy order within the year
-                base = value(is_open)
-                trial = is_open.copy()
-                trial[j] = True
-                v = value(trial)
-                gains.append(v - base if objective == "coverage" else base - v)
-                is_open = trial
+                gains.append(float(state.gains(np.array([j]))[0]))
+                state.open(np.array([j]))
+                is_open[j] = True
                 order.append(j)
             done += new
     else:
         raise InputError.single(f"unknown method {method!r}", fix='use "greedy" or "nested"')
     year = np.repeat(np.arange(1, len(batches) + 1), batches)
     cum = []
-    mask = rules.fixed.copy()
+    replay = _CoverageState(csc, w) if objective == "coverage" else _TravelState(D, w)
+    replay.open(np.nonzero(rules.fixed)[0])
     pos = 0
     for b in batches:
-        mask[np.asarray(order[pos:pos + b], dtype=np.int64)] = True
+        replay.open(np.asarray(order[pos:pos + b], dtype=np.int64))
         pos += b
-        cum.append(value(mask))
+        cum.append(replay.value())
     return PhasingResult(
         order=np.asarray(order, dtype=np.int64),
         year=year,

@@ -5,7 +5,10 @@
 * :func:`dominated_columns` — a candidate whose coverage set is contained in another allowed
   site's set at no lower cost can be dropped without losing optimality.
 
-Both keep every optimum: a solution of the reduced model maps back to a solution of the
+* :func:`reduced_cost_fixing` — binaries whose LP reduced cost proves that flipping them
+  cannot beat the incumbent are fixed at their LP value.
+
+The first two keep every optimum: a solution of the reduced model maps back to a solution of the
 original one with the same objective.
 """
 
@@ -14,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["dominated_columns", "merge_identical_rows"]
+__all__ = ["dominated_columns", "merge_identical_rows", "reduced_cost_fixing"]
 
 
 def merge_identical_rows(
@@ -102,3 +105,48 @@ def dominated_columns(
     # empty columns never add coverage (every model here allows fewer new sites and pads)
     out |= (size == 0) & removable
     return out
+
+
+def reduced_cost_fixing(
+    x: np.ndarray,
+    reduced_cost: np.ndarray,
+    lp_bound: float,
+    incumbent: float,
+    *,
+    integer: np.ndarray,
+    maximize: bool,
+    rel_tol: float = 1e-7,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Binaries that an LP optimum's reduced costs fix (classical reduced-cost fixing).
+
+    For a maximization with LP optimum ``U`` and a binary ``x_j`` at a bound with reduced
+    cost ``d_j``, every solution with ``x_j`` moved to the other bound has objective at most
+    ``U - |d_j|`` (the LP dual stays feasible).  When that is below the incumbent (by a
+    relative tolerance), no solution better than the incumbent moves ``x_j``: it is fixed.
+    The incumbent itself must be kept as a candidate answer by the caller.
+
+    Parameters
+    ----------
+    x, reduced_cost
+        Optimal basic LP solution and its reduced costs (HiGHS ``col_dual``).
+    lp_bound, incumbent
+        LP optimum and the best known integer objective.
+    integer
+        Mask of binary columns (others are never fixed).
+    maximize
+        Objective sense.
+    rel_tol
+        Safety margin relative to ``max(1, |incumbent|)``.
+
+    Returns
+    -------
+    at_zero, at_one : numpy.ndarray
+        Masks of columns fixed to 0 and to 1.
+    """
+    if not maximize:
+        lp_bound, incumbent, reduced_cost = -lp_bound, -incumbent, -reduced_cost
+    margin = rel_tol * max(1.0, abs(incumbent))
+    limit = lp_bound - incumbent + margin  # a flip costing more than this cannot pay
+    at_zero = integer & (x <= 1e-9) & (-reduced_cost > limit)
+    at_one = integer & (x >= 1.0 - 1e-9) & (reduced_cost > limit)
+    return at_zero, at_one

@@ -94,3 +94,41 @@ def test_second_run_does_not_clobber_first(demo_run: Path) -> None:
     assert second.out_dir != demo_run and second.out_dir.name.startswith(demo_run.name + "-")
     assert (demo_run / "run.json").read_bytes() == before
     assert (second.out_dir / "run.json").is_file()
+
+
+@pytest.fixture
+def tiny_with_scenarios(tmp_path: Path) -> Path:
+    import shutil
+
+    src = Path(__file__).parent / "fixtures" / "tiny"
+    folder = tmp_path / "tiny"
+    shutil.copytree(src, folder)
+    toml = folder / "region.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8")
+        + '\n[optimize]\nmodel = "quota"\np = 4\n\n'
+        + '[scenarios."少建两处"]\noptimize = { model = "mclp", p = 2 }\n',
+        encoding="utf-8",
+    )
+    return toml
+
+
+def test_compare_runs_base_and_each_scenario(tiny_with_scenarios: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cmp"
+    assert main(["-q", "compare", str(tiny_with_scenarios), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "基准方案" in text and "少建两处" in text
+    import pandas as pd
+
+    table = pd.read_csv(out / "comparison.csv", encoding="utf-8-sig")
+    assert list(table["方案"]) == ["基准方案", "少建两处"]
+    assert list(table["建议新建数"]) == [4, 2]
+    assert (out / "base" / "run.json").is_file() and (out / "少建两处" / "report.docx").is_file()
+
+
+def test_map_command_writes_html_and_sheets(tiny_toml: Path, tmp_path: Path) -> None:
+    assert main(["map", str(tiny_toml), "--out", str(tmp_path / "m")]) == 0
+    html = (tmp_path / "m" / "resource_map.html").read_text(encoding="utf-8")
+    assert "测试县" in html and "leaflet" in html.lower()
+    assert (tmp_path / "m" / "facilities.png").is_file()

@@ -292,6 +292,16 @@ class _Evaluator:
             self.county_notes.append(_fmt_count(n_out, "未落入已知乡镇(街道)，只计入县级"))
         return tc.where(known, pd.NA)
 
+    def _frame(self, kinds: Sequence[str], cols: list[str]) -> pd.DataFrame | str:
+        """Rows of ``kinds`` with ``cols``, or the 无数据 note when the inputs are missing."""
+        g = _gather(self.layers, kinds, cols)
+        why = _no_data_note(g, kinds)
+        if why:
+            return why
+        if g.absent_layers:
+            self.county_notes.append("未提供图层 " + "、".join(g.absent_layers))
+        return g.frame
+
     def no_data(self, note: str) -> tuple[_Cell, dict[str, _Cell]]:
         cells = {c: _Cell(status=NO_DATA, notes=[note]) for c in self.codes}
         return _Cell(status=NO_DATA, notes=[note]), cells
@@ -313,13 +323,9 @@ class _Evaluator:
         ind, den, num = self.ind, self.ind.denominator, self.ind.numerator
         assert den is not None
         cols = list(dict.fromkeys(_selector_columns(den) + _selector_columns(num)))
-        g = _gather(self.layers, den.layers, cols)
-        why = _no_data_note(g, den.layers)
-        if why:
-            return self.no_data(why)
-        if g.absent_layers:
-            self.county_notes.append("未提供图层 " + "、".join(g.absent_layers))
-        f = g.frame
+        f = self._frame(den.layers, cols)
+        if isinstance(f, str):
+            return self.no_data(f)
         in_den, den_unknown = _where_mask(f, den.where)
         if den_unknown.any():
             self.county_notes.append(_fmt_count(int(den_unknown.sum()),
@@ -386,13 +392,9 @@ class _Evaluator:
     def _township_coverage(self) -> tuple[_Cell, dict[str, _Cell]]:
         """Rate over townships: share of townships with ≥1 counted site."""
         ind, num = self.ind, self.ind.numerator
-        g = _gather(self.layers, num.layers, _selector_columns(num))
-        why = _no_data_note(g, num.layers)
-        if why:
-            return self.no_data(why)
-        if g.absent_layers:
-            self.county_notes.append("未提供图层 " + "、".join(g.absent_layers))
-        f = g.frame
+        f = self._frame(num.layers, _selector_columns(num))
+        if isinstance(f, str):
+            return self.no_data(f)
         ok, _ = _where_mask(f, num.where)
         pipe_ok = ok.copy()
         if num.statuses:
@@ -417,13 +419,9 @@ class _Evaluator:
 
     def _count(self) -> tuple[_Cell, dict[str, _Cell]]:
         ind, num = self.ind, self.ind.numerator
-        g = _gather(self.layers, num.layers, _selector_columns(num))
-        why = _no_data_note(g, num.layers)
-        if why:
-            return self.no_data(why)
-        if g.absent_layers:
-            self.county_notes.append("未提供图层 " + "、".join(g.absent_layers))
-        f = g.frame
+        f = self._frame(num.layers, _selector_columns(num))
+        if isinstance(f, str):
+            return self.no_data(f)
         ok, unknown = _where_mask(f, num.where)
         if unknown.any():
             self.county_notes.append(_fmt_count(int(unknown.sum()), "筛选列缺失，未计入"))
@@ -513,13 +511,9 @@ class _Evaluator:
         assert num_col
         cols = list(dict.fromkeys([*_selector_columns(den_sel), num_col,
                                    *(c.column for c in ind.numerator.where)]))
-        g = _gather(self.layers, den_sel.layers, cols)
-        why = _no_data_note(g, den_sel.layers)
-        if why:
-            return self.no_data(why)
-        if g.absent_layers:
-            self.county_notes.append("未提供图层 " + "、".join(g.absent_layers))
-        f = g.frame
+        f = self._frame(den_sel.layers, cols)
+        if isinstance(f, str):
+            return self.no_data(f)
         ok, unknown = _where_mask(f, den_sel.where)
         if unknown.any():
             self.county_notes.append(_fmt_count(int(unknown.sum()), "筛选列缺失，未计入"))

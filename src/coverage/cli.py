@@ -236,6 +236,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    except OSError as exc:
+        # a folder that cannot be written, a disk that is full, a file locked by Excel …
+        where = exc.filename or "?"
+        print(f"coverage: cannot read or write {where}: {exc.strerror or exc}\n"
+              "修改建议 fix: close the file if it is open in Excel or WPS, check the folder's "
+              "permissions and free space, or choose another --out folder.", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -305,16 +305,21 @@ def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
     """
     started = datetime.now().astimezone()
     cfg = _config(config, scenario)
+    bar = _Progress(progress, total=7)
+    try:
+        with bar.stage("validate", "数据检查 validate"):
+            region = load_region(cfg, strict=strict)
+    except BaseException:
+        bar.close()
+        raise
+    # only a valid region gets an output folder
     target = prepare_output_dir(Path(out or "coverage-output"), overwrite=overwrite)
     staging = target.with_name(f".{target.name}.staging-{os.getpid()}")
     if staging.exists():
         shutil.rmtree(staging)
     (staging / "tables").mkdir(parents=True)
     (staging / "maps").mkdir()
-    bar = _Progress(progress, total=7)
     try:
-        with bar.stage("validate", "数据检查 validate"):
-            region = load_region(cfg, strict=strict)
         with bar.stage("network", "读取路网 road network"):
             graphs = load_graphs(region, cfg.access)
         with bar.stage("gaps", "指标缺口 gaps"):

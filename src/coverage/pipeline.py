@@ -50,9 +50,8 @@ from coverage.report import (
 from coverage.suggest import SuggestResult, suggest_sites
 from coverage.targets import (
     GapResult,
-    compute_gaps,
     format_gaps_text,
-    preset_from_config,
+    gaps_for_region,
     write_gaps,
 )
 
@@ -88,15 +87,7 @@ def _config(config: RegionConfig | str | Path, scenario: str | None = None) -> R
 
 def analyse_gaps(region: Region, *, preset: str | None = None) -> GapResult:
     """Completion rates against the region's target preset (or ``preset``)."""
-    assert region.config is not None, "analyse_gaps needs a region loaded from a config"
-    targets = region.config.targets
-    if preset:
-        from dataclasses import replace
-
-        targets = replace(targets, preset=preset)
-    tp = preset_from_config(targets, base_dir=region.config.base_dir)
-    return compute_gaps(layers=region.layers, townships=region.townships, preset=tp,
-                        county_code=region.code, county_name=region.name)
+    return gaps_for_region(region, preset=preset)
 
 
 def analyse_access(region: Region, *, graphs: Mapping[str, Any] | None = None) -> AccessResult:

@@ -43,7 +43,7 @@ from coverage.optimize import (
     solve_quota,
 )
 from coverage.region import Region
-from coverage.targets import GapResult
+from coverage.targets import GapResult, gaps_for_region
 
 __all__ = ["MODEL_LABELS", "SuggestResult", "suggest_sites"]
 
@@ -261,16 +261,14 @@ def suggest_sites(
     cost = np.nan_to_num(cost, nan=1.0)
     covers = sp.csr_array(m.covers)
 
-    quota_ind = None
     group = np.full(len(m.sites), -1, dtype=np.int64)
-    min_new = np.zeros(0, dtype=np.int64)
     town_codes = list(region.townships["code"])
+    if gaps is None:
+        gaps = gaps_for_region(region)
+    # the preset's completion-rate indicator over the candidate layers: quotas for the quota
+    # model, before/after rates in the explanations of every model
+    quota_ind, min_new = _quotas(gaps, cfg.candidate_layers, town_codes)
     if model == "quota":
-        if gaps is None:
-            from coverage.pipeline import analyse_gaps
-
-            gaps = analyse_gaps(region)
-        quota_ind, min_new = _quotas(gaps, cfg.candidate_layers, town_codes)
         if quota_ind is None:
             notes.append("目标方案中没有针对候选图层的建成率指标，改用最大覆盖模型。")
             model = "mclp"

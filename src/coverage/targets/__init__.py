@@ -22,6 +22,7 @@ from coverage.targets._model import (
     preset_from_config,
     preset_names,
 )
+from coverage.targets.adapter import gaps_for_region
 from coverage.targets.engine import (
     MET,
     NO_DATA,
@@ -57,6 +58,7 @@ __all__ = [
     "format_indicator",
     "format_preset_list",
     "format_target",
+    "gaps_for_region",
     "list_presets",
     "load_preset",
     "preset_from_config",

@@ -156,24 +156,51 @@ def _set_cjk_font(run: object, name: str = "SimSun") -> None:
     fonts.set(qn("w:eastAsia"), name)
 
 
-def _docx_table(doc: object, df: pd.DataFrame, max_rows: int) -> None:
-    from docx.shared import Pt
+def _column_widths_cm(df: pd.DataFrame, total_cm: float) -> list[float]:
+    """Share ``total_cm`` between columns by the display width of their content.
+
+    Word's equal split squeezes a long citation into a sliver while a 2-digit count gets
+    as much room; widths follow the widest cell (capped, so one long text cannot take all).
+    """
+    from coverage._text import display_width
+
+    need = []
+    for col in df.columns:
+        cells = [display_width(str(col))] + [
+            display_width("" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v))
+            for v in df[col].head(200)]
+        need.append(min(max(max(cells), 4), 44))
+    scale = total_cm / sum(need)
+    widths = [max(1.5, n * scale) for n in need]
+    shrink = total_cm / sum(widths)
+    return [w * shrink for w in widths]
+
+
+def _docx_table(doc: object, df: pd.DataFrame, max_rows: int, width_cm: float) -> None:
+    from docx.shared import Cm, Pt
 
     shown = df.head(max_rows)
     table = doc.add_table(rows=1, cols=len(shown.columns))  # type: ignore[attr-defined]
     table.style = "Light Grid Accent 1"
-    for cell, col in zip(table.rows[0].cells, shown.columns, strict=True):
+    table.autofit = False
+    widths = [Cm(w) for w in _column_widths_cm(shown, width_cm)]
+    for column, w in zip(table.columns, widths, strict=True):
+        column.width = w  # the grid (w:gridCol), which LibreOffice and WPS follow
+    size = Pt(8) if len(shown.columns) > 6 else Pt(9)
+    for cell, col, w in zip(table.rows[0].cells, shown.columns, widths, strict=True):
         cell.text = ""
+        cell.width = w
         run = cell.paragraphs[0].add_run(str(col))
         run.bold = True
-        run.font.size = Pt(9)
+        run.font.size = size
         _set_cjk_font(run, "SimHei")
     for _, row in shown.iterrows():
         cells = table.add_row().cells
-        for cell, v in zip(cells, row, strict=True):
+        for cell, v, w in zip(cells, row, widths, strict=True):
+            cell.width = w
             text = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
             run = cell.paragraphs[0].add_run(text)
-            run.font.size = Pt(9)
+            run.font.size = size
             _set_cjk_font(run)
     if len(df) > max_rows:
         p = doc.add_paragraph()  # type: ignore[attr-defined]
@@ -227,7 +254,7 @@ def write_docx_report(content: ReportContent, path: Path,
             _set_cjk_font(doc.add_paragraph().add_run(para))
         if sec.table is not None:
             if len(sec.table):
-                _docx_table(doc, sec.table, sec.max_rows)
+                _docx_table(doc, sec.table, sec.max_rows, picture_width_cm)
             else:
                 _set_cjk_font(doc.add_paragraph().add_run("（无）"))
             if sec.table_note:

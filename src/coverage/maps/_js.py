@@ -322,6 +322,14 @@ APP_JS = r"""
   syncLegend();
 
   map.options.zoomSnap = 0.25;
-  map.fitBounds(D.bounds, {padding: [20, 20]});
+  // keep the county clear of the legend (bottom left) and the layer list (top right)
+  // on screens wide enough to have room beside them
+  var size = map.getSize(), left = 20, right = 20;
+  if (size.x > 1000) {
+    left += legend.getContainer().offsetWidth;
+    right += control.getContainer().offsetWidth;
+    if (left + right > size.x * 0.6) { left = 20; right = 20; }
+  }
+  map.fitBounds(D.bounds, {paddingTopLeft: [left, 20], paddingBottomRight: [right, 20]});
 })();
 """

@@ -1,4 +1,4 @@
-"""MCLP with LP tightening (support MILP + reduced-cost fixing) against brute force."""
+"""LP tightening (support MILP, reduced-cost fixing, IPM root LPs) against brute force."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from coverage.optimize import phase_sites, solve_mclp
+from coverage.optimize import phase_sites, solve_mclp, solve_pmedian
 from coverage.optimize.reductions import reduced_cost_fixing
 
 
@@ -74,3 +74,101 @@ def test_phasing_greedy_matches_naive_loop():
     first = int(np.argmin(D[:, [0, 3, 5]].sum(axis=0)))
     assert trav.order[0] == [0, 3, 5][first]
     assert trav.cumulative_objective[-1] == pytest.approx(D[:, [0, 3, 5]].min(axis=1).sum())
+
+
+def _brute_pmedian(D: np.ndarray, w: np.ndarray, p: int) -> float:
+    return min(
+        float(w @ D[:, list(comb)].min(axis=1))
+        for comb in itertools.combinations(range(D.shape[1]), p)
+    )
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("ipm", [False, True])
+def test_pmedian_root_fixing_matches_brute_force(seed, ipm, monkeypatch):
+    # planar points give fractional LPs and truncated rows; the root LP (simplex or
+    # interior point + crossover) fixes sites by reduced costs before the MILP
+    from coverage.optimize import pmedian
+
+    if ipm:
+        monkeypatch.setattr(pmedian, "_IPM_COLS", 0)
+    rng = np.random.default_rng(100 + seed)
+    xy = rng.random((30, 2))
+    D = np.round(100 * np.sqrt(((xy[:, None] - xy[None, :14]) ** 2).sum(axis=2)))
+    w = rng.integers(1, 9, size=30).astype(float)
+    for p in (2, 3, 5):
+        res = solve_pmedian(D, w, p=p)
+        assert res.objective == pytest.approx(_brute_pmedian(D, w, p))
+        assert res.status == "optimal" and res.gap == 0.0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mclp_ipm_root_lp_matches_brute_force(seed, monkeypatch):
+    from coverage.optimize import mclp
+
+    monkeypatch.setattr(mclp, "_IPM_ROWS", 0)
+    rng = np.random.default_rng(200 + seed)
+    cov = rng.random((40, 12)) < 0.25
+    w = rng.integers(1, 50, size=40).astype(float)
+    for p in (2, 4):
+        res = solve_mclp(cov, w, p=p)
+        assert res.objective == pytest.approx(_brute(cov, w, p))
+        assert res.status == "optimal"
+
+
+def test_solve_lp_ipm_and_simplex_agree_with_scipy():
+    import scipy.sparse as sp
+    from scipy.optimize import linprog
+
+    from coverage.optimize._highs import solve_lp
+
+    rng = np.random.default_rng(7)
+    A = sp.csr_matrix(rng.random((30, 20)) < 0.2, dtype=float)
+    c = rng.integers(1, 20, size=20).astype(float)
+    # min c x  s.t.  A x >= 1 (rows with an entry), 0 <= x <= 1
+    keep = np.diff(A.indptr) > 0
+    A = A[keep]
+    ref = linprog(c, A_ub=-A.toarray(), b_ub=-np.ones(A.shape[0]), bounds=(0, 1))
+    for method in ("simplex", "ipm"):
+        out = solve_lp(c=c, A=A, row_lower=np.ones(A.shape[0]),
+                       row_upper=np.full(A.shape[0], np.inf), col_lower=np.zeros(20),
+                       col_upper=np.ones(20), method=method)
+        assert out.x is not None and out.reduced_cost is not None
+        assert out.objective == pytest.approx(ref.fun)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lagrangian_pmedian_fixing_is_valid_by_enumeration(seed):
+    # every fixing must hold in every solution strictly better than the incumbent, and the
+    # bound must not exceed the optimum; checked against all p-subsets
+    from coverage.optimize.reductions import lagrangian_pmedian_fixing
+
+    rng = np.random.default_rng(300 + seed)
+    xy = rng.random((25, 2))
+    D = np.round(100 * np.sqrt(((xy[:, None] - xy[None, :11]) ** 2).sum(axis=2)))
+    w = rng.integers(1, 9, size=25).astype(float)
+    p = 3
+    values = {
+        comb: float(w @ D[:, list(comb)].min(axis=1))
+        for comb in itertools.combinations(range(11), p)
+    }
+    opt = min(values.values())
+    # a deliberately weak incumbent leaves better solutions for the fixings to respect
+    incumbent = sorted(values.values())[5]
+    inc_comb = next(c for c, v in values.items() if v == incumbent)
+    u0 = w * D[:, list(inc_comb)].min(axis=1)
+    bound, closed, opened = lagrangian_pmedian_fixing(
+        w[:, None] * D, np.zeros(11, dtype=bool), np.ones(11, dtype=bool), p, incumbent, u0
+    )
+    assert bound <= opt + 1e-9
+    for comb, v in values.items():
+        if v < incumbent:
+            assert not closed[list(comb)].any()
+            assert set(np.nonzero(opened)[0]) <= set(comb)
+    # with the optimum as incumbent, no site of the optimum may be closed
+    best_comb = min(values, key=values.__getitem__)
+    _, closed2, _ = lagrangian_pmedian_fixing(
+        w[:, None] * D, np.zeros(11, dtype=bool), np.ones(11, dtype=bool), p, opt,
+        w * D[:, list(best_comb)].min(axis=1),
+    )
+    assert not closed2[list(best_comb)].any()

@@ -16,7 +16,8 @@ Models and formulations (all MILPs solved by HiGHS through highspy, warm-started
   demand covered twice).
 * :func:`solve_pmedian` — p-median in the radius formulation on sorted distinct distances
   (Elloumi 2010) with certified sparse truncation; capacitated variant with single
-  assignment (classical formulation); greedy + Whitaker fast interchange warm start.
+  assignment (classical formulation); greedy + Whitaker fast interchange warm start,
+  Lagrangian and root-LP reduced-cost fixing of sites (interior point on large models).
 * :func:`solve_pcenter` — vertex p-center by binary search over distinct distances with
   set-covering feasibility MILPs.
 * :func:`solve_quota` — the planner's problem: per-township minimums of new sites with the

@@ -137,11 +137,14 @@ def solve_lp(
     maximize: bool = False,
     offset: float = 0.0,
     time_limit: float | None = None,
+    method: Literal["simplex", "ipm"] = "simplex",
 ) -> LpOutcome:
     """Solve the LP ``opt c@x + offset  s.t.  row_lower <= A x <= row_upper, bounds``.
 
-    Same arguments as :func:`solve_milp` without integrality.  Simplex (HiGHS default
-    choice) returns a basic solution, so reduced costs are exact at the optimum.
+    Same arguments as :func:`solve_milp` without integrality, plus ``method``: dual
+    simplex, or HiGHS's interior point method followed by crossover (much faster on large
+    covering LPs, whose simplex runs are long and degenerate).  Both return a basic
+    optimal solution, so the reduced costs are exact at the optimum.
     """
     t0 = time.perf_counter()
     lp = _highs_lp(c, A, row_lower, row_upper, col_lower, col_upper, maximize, offset)
@@ -149,6 +152,9 @@ def solve_lp(
     h.passModel(lp)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+    if method == "ipm":
+        h.setOptionValue("solver", "ipm")
+        h.setOptionValue("run_crossover", "on")
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return LpOutcome(None, float("nan"), None, time.perf_counter() - t0)

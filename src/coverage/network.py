@@ -490,14 +490,8 @@ def load_network(
     through pyosmium. See :func:`graph_from_segments` for the parameters. For several
     profiles use :func:`load_networks`, which reads the file once.
     """
-    return graph_from_segments(
-        read_osm(path),
-        profile=profile,
-        crs=crs,
-        speeds_kmh=speeds_kmh,
-        walk_speed_kmh=walk_speed_kmh,
-        retain_all=retain_all,
-    )
+    return load_networks(path, profiles=[profile], crs=crs, speeds_kmh=speeds_kmh,
+                         walk_speed_kmh=walk_speed_kmh, retain_all=retain_all)[profile]
 
 
 def _checked_profiles(profiles: Iterable[str]) -> list[Profile]:
@@ -627,13 +621,8 @@ def download_network(
 
     Explicit opt-in (``[access] download = true``); needs internet on the first call.
     """
-    return graph_from_segments(
-        download_segments(polygon, cache_dir=cache_dir),
-        profile=profile,
-        crs=crs,
-        speeds_kmh=speeds_kmh,
-        walk_speed_kmh=walk_speed_kmh,
-    )
+    return download_networks(polygon, cache_dir=cache_dir, profiles=[profile], crs=crs,
+                             speeds_kmh=speeds_kmh, walk_speed_kmh=walk_speed_kmh)[profile]
 
 
 def download_networks(

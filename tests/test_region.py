@@ -124,3 +124,22 @@ def test_is_urban_uses_ur_code_then_kind(tiny_toml: Path) -> None:
     urban = dict(zip(v.index, is_urban(v.reset_index()), strict=True))
     assert urban["370999101003"] and not urban["370999101201"]
     assert np.asarray(list(urban.values())).sum() == 1
+
+
+def test_polygon_layer_uses_inner_points_with_a_warning(tiny_toml: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "r"
+    shutil.copytree(tiny_toml.parent, folder)
+    toml = folder / "region.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '''
+[layers.service_site]
+file = "townships.geojson"
+[layers.service_site.columns]
+id = "代码"
+name = "名称"
+''', encoding="utf-8")
+    region = load_region(toml)
+    sites = region.layer("service_site")
+    assert (sites.geometry.geom_type == "Point").all() and len(sites) == 2
+    assert sites.set_index("id").loc["370999102", "township_code"] == "370999102"
+    (warn,) = [p for p in region.problems if "not points" in p.message]
+    assert warn.message.startswith("2 features")

@@ -553,6 +553,16 @@ def _parse_points(lc: LayerConfig, fr: _Frame, county: shapely.Geometry, problem
                 geoms[i] = None
             elif g.geom_type != "Point":
                 geoms[i] = g.representative_point()
+        n_areas = int(sum(g is not None and g.geom_type != "Point"
+                          for g in fr.geometry.to_numpy()))
+        if n_areas:
+            problems.add(
+                f"{n_areas} features are polygons or lines, not points; a point inside each "
+                "is used for distances and maps",
+                file=fr.file, column="geometry",
+                fix="give the layer point locations (e.g. the village committee) if you have them",
+                severity="warning",
+            )
         ok = np.array([g is not None for g in geoms])
         return geoms, ok
     try:

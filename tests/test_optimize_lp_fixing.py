@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from coverage.optimize import phase_sites, solve_mclp, solve_pmedian
 from coverage.optimize.reductions import reduced_cost_fixing
@@ -157,18 +158,76 @@ def test_lagrangian_pmedian_fixing_is_valid_by_enumeration(seed):
     incumbent = sorted(values.values())[5]
     inc_comb = next(c for c, v in values.items() if v == incumbent)
     u0 = w * D[:, list(inc_comb)].min(axis=1)
-    bound, closed, opened = lagrangian_pmedian_fixing(
+    lag = lagrangian_pmedian_fixing(
         w[:, None] * D, np.zeros(11, dtype=bool), np.ones(11, dtype=bool), p, incumbent, u0
     )
+    bound, closed, opened = lag.bound, lag.closed, lag.opened
     assert bound <= opt + 1e-9
+    assert lag.chosen_share.shape == (11,)
+    assert lag.chosen_share.min() >= 0.0 and lag.chosen_share.max() <= 1.0
+    assert lag.chosen_share.sum() == pytest.approx(p)
     for comb, v in values.items():
         if v < incumbent:
             assert not closed[list(comb)].any()
             assert set(np.nonzero(opened)[0]) <= set(comb)
     # with the optimum as incumbent, no site of the optimum may be closed
     best_comb = min(values, key=values.__getitem__)
-    _, closed2, _ = lagrangian_pmedian_fixing(
+    closed2 = lagrangian_pmedian_fixing(
         w[:, None] * D, np.zeros(11, dtype=bool), np.ones(11, dtype=bool), p, opt,
         w * D[:, list(best_comb)].min(axis=1),
-    )
+    ).closed
     assert not closed2[list(best_comb)].any()
+    # a second pass from the first pass's best multipliers starts at least as high
+    again = lagrangian_pmedian_fixing(
+        w[:, None] * D, np.zeros(11, dtype=bool), np.ones(11, dtype=bool), p, incumbent,
+        lag.multipliers, iterations=1,
+    )
+    assert again.bound == pytest.approx(bound)
+
+
+def _assignment_pmedian(D, w, p):
+    """Independent reference: the classical assignment model through scipy's milp."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    n, m = D.shape
+    # variables: y (m) then x (n*m, row-major)
+    c = np.concatenate([np.zeros(m), (w[:, None] * D).ravel()])
+    rows_assign = sp.kron(sp.identity(n), np.ones((1, m)))
+    assign = sp.hstack([sp.csr_matrix((n, m)), rows_assign])
+    link = sp.hstack([-sp.kron(np.ones((n, 1)), sp.identity(m)), sp.identity(n * m)])
+    count = sp.hstack([np.ones((1, m)), sp.csr_matrix((1, n * m))])
+    A = sp.vstack([assign, link, count]).tocsr()
+    lo = np.concatenate([np.ones(n), np.full(n * m, -np.inf), [p]])
+    hi = np.concatenate([np.ones(n), np.zeros(n * m), [p]])
+    integrality = np.concatenate([np.ones(m), np.zeros(n * m)])
+    res = milp(c, constraints=LinearConstraint(A, lo, hi), integrality=integrality,
+               bounds=Bounds(0, 1))
+    assert res.status == 0
+    return res.fun
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_pmedian_kernel_search_beats_heuristic_and_stays_exact(seed):
+    # on these county-like instances the interchange heuristic stops above the optimum;
+    # the Lagrangian kernel finds a better solution and the answer is still the optimum
+    from coverage.optimize.instances import random_county
+
+    inst = random_county(400, 60, seed=seed)
+    D, w = inst.distances(), inst.weights
+    res = solve_pmedian(D, w, p=15)
+    d = res.details
+    assert res.status == "optimal"
+    assert np.isfinite(d["kernel_objective"])
+    assert d["kernel_objective"] < d["heuristic_objective"]
+    assert res.objective == pytest.approx(_assignment_pmedian(D, w, 15), rel=1e-9)
+
+
+def test_pmedian_integer_data_closes_on_rounded_lagrangian_bound():
+    # OR-Library pmed data are integers: a Lagrangian bound of 4999.6 proves 5000
+    from coverage.optimize.pmedian import _integral_objective, _round_up
+
+    assert _round_up(4999.6, True) == 5000.0
+    assert _round_up(5000.0000000001, True) == 5000.0  # float noise does not overshoot
+    assert _round_up(4999.6, False) == 4999.6
+    assert _integral_objective(np.array([[1.0, 2.0], [3.0, np.inf]]), np.array([2.0, 1.0]))
+    assert not _integral_objective(np.array([[1.5, 2.0]]), np.array([1.0]))

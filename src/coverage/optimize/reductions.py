@@ -14,10 +14,13 @@ original one with the same objective.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
 __all__ = [
+    "LagrangianFixing",
     "dominated_columns",
     "lagrangian_pmedian_fixing",
     "merge_identical_rows",
@@ -157,6 +160,31 @@ def reduced_cost_fixing(
     return at_zero, at_one
 
 
+@dataclass(frozen=True)
+class LagrangianFixing:
+    """Outcome of :func:`lagrangian_pmedian_fixing`.
+
+    Attributes
+    ----------
+    bound
+        Best Lagrangian lower bound found.
+    closed, opened
+        Masks of choosable sites fixed closed and fixed open in every solution better
+        than the incumbent.
+    multipliers
+        Multipliers ``u`` of the best bound (a warm start for a later pass).
+    chosen_share
+        Per site, the share of iterations in which the Lagrangian subproblem opened it:
+        the sites a good solution is likely to use (a "kernel" for a restricted solve).
+    """
+
+    bound: float
+    closed: np.ndarray
+    opened: np.ndarray
+    multipliers: np.ndarray
+    chosen_share: np.ndarray
+
+
 def lagrangian_pmedian_fixing(
     C: np.ndarray,
     always_open: np.ndarray,
@@ -167,7 +195,7 @@ def lagrangian_pmedian_fixing(
     *,
     iterations: int = 1000,
     rel_tol: float = 1e-7,
-) -> tuple[float, np.ndarray, np.ndarray]:
+) -> LagrangianFixing:
     """Lagrangian bound and variable fixing for the p-median (Beasley 1993 style).
 
     Relaxing the assignment rows ``sum_j x_ij = 1`` with multipliers ``u_i`` gives::
@@ -205,23 +233,25 @@ def lagrangian_pmedian_fixing(
 
     Returns
     -------
-    bound : float
-        Best Lagrangian lower bound found.
-    closed, opened : numpy.ndarray
-        Masks of choosable sites fixed closed and fixed open.
+    LagrangianFixing
+        Bound, fixings, the best multipliers and how often each site was chosen.
     """
     m = C.shape[1]
     closed = np.zeros(m, dtype=bool)
     opened = np.zeros(m, dtype=bool)
     cand = np.nonzero(choosable)[0]
+    u = np.asarray(u0, dtype=float).copy()
+    times_chosen = np.zeros(m)
     if n_choose <= 0 or n_choose >= cand.size:
-        return -np.inf, closed, opened
+        return LagrangianFixing(-np.inf, closed, opened, u, times_chosen)
     base = np.nonzero(always_open)[0]
     margin = rel_tol * max(1.0, abs(incumbent))
-    u = np.asarray(u0, dtype=float).copy()
     best = -np.inf
+    best_u = u.copy()
     step, stall = 2.0, 0
+    n_iter = 0
     for _ in range(iterations):
+        n_iter += 1
         red = np.minimum(C - u[:, None], 0.0)
         rho = red.sum(axis=0)
         rc = rho[cand]
@@ -230,11 +260,13 @@ def lagrangian_pmedian_fixing(
         kth = float(rc[order[:n_choose]].max())
         nxt = float(rc[order[n_choose:]].min())
         bound = float(u.sum() + rho[base].sum() + rho[chosen].sum())
+        times_chosen[chosen] += 1.0
         limit = incumbent + margin
         closed[cand[bound + rc - kth > limit]] = True
         opened[chosen[bound - rho[chosen] + nxt > limit]] = True
         if bound > best + margin:
             best, stall = bound, 0
+            best_u = u.copy()
         else:
             stall += 1
             if stall >= 30:
@@ -251,5 +283,5 @@ def lagrangian_pmedian_fixing(
     both = closed & opened
     closed &= ~both
     opened &= ~both
-    return best, closed, opened
+    return LagrangianFixing(best, closed, opened, best_u, times_chosen / n_iter)
 

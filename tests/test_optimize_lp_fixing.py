@@ -138,8 +138,9 @@ def test_solve_lp_ipm_and_simplex_agree_with_scipy():
         assert out.objective == pytest.approx(ref.fun)
 
 
+@pytest.mark.parametrize("keep", [None, 4])
 @pytest.mark.parametrize("seed", range(6))
-def test_lagrangian_pmedian_fixing_is_valid_by_enumeration(seed):
+def test_lagrangian_pmedian_fixing_is_valid_by_enumeration(seed, keep):
     # every fixing must hold in every solution strictly better than the incumbent, and the
     # bound must not exceed the optimum; checked against all p-subsets
     from coverage.optimize.reductions import lagrangian_pmedian_fixing
@@ -158,8 +159,10 @@ def test_lagrangian_pmedian_fixing_is_valid_by_enumeration(seed):
     incumbent = sorted(values.values())[5]
     inc_comb = next(c for c, v in values.items() if v == incumbent)
     u0 = w * D[:, list(inc_comb)].min(axis=1)
+    # keep=4: each row only sees its 4 cheapest sites, multipliers capped (large matrices)
     lag = lagrangian_pmedian_fixing(
-        w[:, None] * D, np.zeros(11, dtype=bool), np.ones(11, dtype=bool), p, incumbent, u0
+        w[:, None] * D, np.zeros(11, dtype=bool), np.ones(11, dtype=bool), p, incumbent, u0,
+        keep=keep,
     )
     bound, closed, opened = lag.bound, lag.closed, lag.opened
     assert bound <= opt + 1e-9
@@ -174,13 +177,13 @@ def test_lagrangian_pmedian_fixing_is_valid_by_enumeration(seed):
     best_comb = min(values, key=values.__getitem__)
     closed2 = lagrangian_pmedian_fixing(
         w[:, None] * D, np.zeros(11, dtype=bool), np.ones(11, dtype=bool), p, opt,
-        w * D[:, list(best_comb)].min(axis=1),
+        w * D[:, list(best_comb)].min(axis=1), keep=keep,
     ).closed
     assert not closed2[list(best_comb)].any()
     # a second pass from the first pass's best multipliers starts at least as high
     again = lagrangian_pmedian_fixing(
         w[:, None] * D, np.zeros(11, dtype=bool), np.ones(11, dtype=bool), p, incumbent,
-        lag.multipliers, iterations=1,
+        lag.multipliers, iterations=1, keep=keep,
     )
     assert again.bound == pytest.approx(bound)
 
@@ -231,3 +234,19 @@ def test_pmedian_integer_data_closes_on_rounded_lagrangian_bound():
     assert _round_up(4999.6, False) == 4999.6
     assert _integral_objective(np.array([[1.0, 2.0], [3.0, np.inf]]), np.array([2.0, 1.0]))
     assert not _integral_objective(np.array([[1.5, 2.0]]), np.array([1.0]))
+
+
+def test_lagrangian_kept_entries_give_the_exact_bound():
+    # with u capped at each row's 4th cheapest cost, L(u) on the 4 kept entries per row
+    # equals L(u) on the whole matrix (dropped entries contribute nothing)
+    from coverage.optimize.reductions import lagrangian_pmedian_fixing
+
+    rng = np.random.default_rng(7)
+    C = rng.random((30, 12)) * 100
+    cap = np.sort(C, axis=1)[:, 3]
+    u = np.minimum(rng.random(30) * 120, cap)
+    args = (C, np.zeros(12, dtype=bool), np.ones(12, dtype=bool), 3, 1e9, u)
+    dense = lagrangian_pmedian_fixing(*args, iterations=1)
+    kept = lagrangian_pmedian_fixing(*args, iterations=1, keep=4)
+    assert kept.bound == pytest.approx(dense.bound, rel=1e-12)
+    np.testing.assert_array_equal(kept.chosen_share, dense.chosen_share)

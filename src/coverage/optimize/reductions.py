@@ -14,6 +14,7 @@ original one with the same objective.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,6 +146,10 @@ def reduced_cost_fixing(
         Objective sense.
     rel_tol
         Safety margin relative to ``max(1, |incumbent|)``.
+    keep
+        Cheapest sites kept per row (``None``: all; for large matrices).
+    time_limit
+        Seconds after which the iterations stop (the best bound so far is returned).
 
     Returns
     -------
@@ -195,6 +200,8 @@ def lagrangian_pmedian_fixing(
     *,
     iterations: int = 1000,
     rel_tol: float = 1e-7,
+    keep: int | None = None,
+    time_limit: float | None = None,
 ) -> LagrangianFixing:
     """Lagrangian bound and variable fixing for the p-median (Beasley 1993 style).
 
@@ -211,6 +218,11 @@ def lagrangian_pmedian_fixing(
     (Held-Wolfe-Crowder step ``lambda (incumbent - L) / |g|^2``, ``lambda`` halved after 30
     iterations without improvement); fixings found at any iterate are valid and are
     accumulated.
+
+    With ``keep`` only the ``keep`` cheapest sites of each row enter the iterations and
+    ``u_i`` is capped at the largest kept cost ``U_i``: a dropped entry then has
+    ``C_ij >= U_i >= u_i`` and contributes nothing, so every ``L(u)`` is still exact and
+    the fixings stay valid, on ``n x keep`` numbers instead of ``n x m``.
 
     Parameters
     ----------
@@ -230,17 +242,30 @@ def lagrangian_pmedian_fixing(
         Subgradient iterations.
     rel_tol
         Safety margin relative to ``max(1, |incumbent|)``.
+    keep
+        Cheapest sites kept per row (``None``: all; for large matrices).
+    time_limit
+        Seconds after which the iterations stop (the best bound so far is returned).
 
     Returns
     -------
     LagrangianFixing
         Bound, fixings, the best multipliers and how often each site was chosen.
     """
+    t0 = time.perf_counter()
     m = C.shape[1]
     closed = np.zeros(m, dtype=bool)
     opened = np.zeros(m, dtype=bool)
     cand = np.nonzero(choosable)[0]
-    u = np.asarray(u0, dtype=float).copy()
+    cols: np.ndarray | None = None
+    vals, cap = C, np.full(C.shape[0], np.inf)
+    if keep is not None and keep < m:
+        kept = np.argpartition(C, keep - 1, axis=1)[:, :keep]
+        vals = np.take_along_axis(C, kept, axis=1)
+        cap = vals.max(axis=1)
+        flat_cols = kept.ravel()
+        cols = kept
+    u = np.minimum(np.asarray(u0, dtype=float), cap)
     times_chosen = np.zeros(m)
     if n_choose <= 0 or n_choose >= cand.size:
         return LagrangianFixing(-np.inf, closed, opened, u, times_chosen)
@@ -250,10 +275,14 @@ def lagrangian_pmedian_fixing(
     best_u = u.copy()
     step, stall = 2.0, 0
     n_iter = 0
+    is_open = np.zeros(m, dtype=bool)
     for _ in range(iterations):
         n_iter += 1
-        red = np.minimum(C - u[:, None], 0.0)
-        rho = red.sum(axis=0)
+        red = np.minimum(vals - u[:, None], 0.0)
+        if cols is None:
+            rho = red.sum(axis=0)
+        else:
+            rho = np.bincount(flat_cols, weights=red.ravel(), minlength=m)
         rc = rho[cand]
         order = np.argpartition(rc, n_choose)
         chosen = cand[order[:n_choose]]
@@ -273,15 +302,22 @@ def lagrangian_pmedian_fixing(
                 step, stall = step / 2, 0
         if best >= incumbent - margin or step < 1e-4:
             break
-        open_idx = np.concatenate([base, chosen])
-        g = 1.0 - (red[:, open_idx] < 0).sum(axis=1)
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            break
+        is_open[:] = False
+        is_open[base] = True
+        is_open[chosen] = True
+        if cols is None:
+            g = 1.0 - (red[:, is_open] < 0).sum(axis=1)
+        else:
+            g = 1.0 - ((red < 0) & is_open[cols]).sum(axis=1)
         norm = float(g @ g)
         if norm == 0.0:
             break
-        u += step * (incumbent - bound) / norm * g
+        u = np.minimum(u + step * (incumbent - bound) / norm * g, cap)
     # a site both closed and opened would mean no solution beats the incumbent at all
     both = closed & opened
     closed &= ~both
     opened &= ~both
-    return LagrangianFixing(best, closed, opened, best_u, times_chosen / n_iter)
+    return LagrangianFixing(best, closed, opened, best_u, times_chosen / max(n_iter, 1))
 

@@ -133,8 +133,12 @@ def bench_random(args: argparse.Namespace) -> None:
     if args.stress_radius > 0:
         jobs.append((f"mclp {args.stress_radius:.0f} m (stress)", "mclp", args.stress_radius,
                      args.stress_time_limit, args.skip_spopt_stress_above))
+    wanted = set(args.models.split(","))
+    jobs = [j for j in jobs if ("stress" if "stress" in j[0] else j[1]) in wanted]
+    sizes = [s for s in SIZES if args.max_demand is None or s[0] <= args.max_demand]
+    sizes = [s for s in sizes if args.min_demand is None or s[0] >= args.min_demand]
     for key, model, radius, limit, spopt_max in jobs:
-        for n_dem, n_cand in SIZES:
+        for n_dem, n_cand in sizes:
             inst = random_county(n_dem, n_cand, seed=n_dem + n_cand)
             p = _p_for(n_cand)
             D = inst.distances()
@@ -246,6 +250,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="our time limit per stress instance (s)")
     ap.add_argument("--skip-spopt-stress-above", type=int, default=2000,
                     help="skip spopt on stress instances above this many demand points")
+    ap.add_argument("--models", default="mclp,pmedian,stress",
+                    help="random-instance rows to run: any of mclp, pmedian, stress")
+    ap.add_argument("--min-demand", type=int, default=None,
+                    help="only random instances with at least this many demand points")
+    ap.add_argument("--max-demand", type=int, default=None,
+                    help="only random instances with at most this many demand points")
     ap.add_argument("--repeat", type=int, default=3,
                     help="runs per instance and solver (median; no repeat after a run > 30 s)")
     ap.add_argument("--pmed", default="1-40", help="range of pmed instances, e.g. 1-10")

@@ -341,6 +341,9 @@ _LAGRANGE_MAX_ENTRIES = 4_000_000
 larger ones keep the cheapest ``_LAGRANGE_KEEP x m / p`` sites per row (at least 20)."""
 
 _LAGRANGE_KEEP = 3.0
+"""Kept sites per row on large matrices, in multiples of the fair share ``m / p``: with the
+open sites spread evenly, a row's ``3 m / p`` nearest candidates hold about three of them,
+and a row's multiplier typically ends between its nearest and second-nearest open cost."""
 
 _LAGRANGE_TIME_SHARE = 0.2
 """Share of the remaining time the subgradient iterations may use (at most 60 s)."""

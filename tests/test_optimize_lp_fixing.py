@@ -250,3 +250,41 @@ def test_lagrangian_kept_entries_give_the_exact_bound():
     kept = lagrangian_pmedian_fixing(*args, iterations=1, keep=4)
     assert kept.bound == pytest.approx(dense.bound, rel=1e-12)
     np.testing.assert_array_equal(kept.chosen_share, dense.chosen_share)
+
+
+def test_compact_fixed_model_has_the_same_optimum():
+    # a small knapsack-with-cover MILP: fixing columns at their optimal values and
+    # compacting gives the same optimum and the same expanded solution
+    from coverage.optimize._highs import compact_fixed, solve_milp
+
+    rng = np.random.default_rng(11)
+    A = sp.csr_matrix((rng.random((8, 10)) < 0.4).astype(float))
+    c = rng.integers(1, 20, size=10).astype(float)
+    model = dict(c=c, A=A, row_lower=np.ones(8), row_upper=np.full(8, np.inf),
+                 integer=np.ones(10, dtype=bool), maximize=False, offset=3.0)
+    full = solve_milp(**model, col_lower=np.zeros(10), col_upper=np.ones(10))
+    assert full.x is not None
+    lo, hi = np.zeros(10), np.ones(10)
+    settle = np.arange(10) < 5
+    lo[settle] = hi[settle] = np.round(full.x[settle])
+    cm = compact_fixed(**model, col_lower=lo, col_upper=hi)
+    assert cm.keep.size == 5
+    part = solve_milp(**cm.model)
+    assert part.x is not None
+    assert part.objective == pytest.approx(full.objective)
+    assert c @ cm.expand(part.x) + 3.0 == pytest.approx(full.objective)
+
+
+def test_compact_fixed_keeps_a_violated_row():
+    # a row that the fixed values violate must stay, so that HiGHS reports infeasibility
+    from coverage.optimize._highs import compact_fixed, solve_milp
+
+    A = sp.csr_matrix(np.array([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]))
+    cm = compact_fixed(c=np.ones(4), A=A, row_lower=np.array([1.0, 0.0]),
+                       row_upper=np.array([np.inf, np.inf]),
+                       col_lower=np.array([0.0, 0.0, 1.0, 0.0]),
+                       col_upper=np.array([0.0, 0.0, 1.0, 1.0]),
+                       integer=np.ones(4, dtype=bool))
+    assert cm.keep.tolist() == [3]
+    assert cm.model["A"].shape[0] == 1  # the violated first row is kept, the second dropped
+    assert solve_milp(**cm.model).status == "infeasible"

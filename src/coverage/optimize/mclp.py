@@ -22,6 +22,7 @@ sites are useful, the selection is padded to ``p`` sites.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from types import MappingProxyType
@@ -30,7 +31,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from coverage.optimize._highs import MilpOutcome, gap_of, solve_lp, solve_milp
+from coverage.optimize._highs import MilpOutcome, compact_fixed, gap_of, solve_lp, solve_milp
 from coverage.optimize._problem import IndexLike, SiteRules, as_coverage, as_weights, site_rules
 from coverage.optimize.heuristics import greedy_coverage, interchange_coverage
 from coverage.optimize.reductions import (
@@ -194,10 +195,8 @@ def coverage_core(
         out = MilpOutcome(start, incumbent, lp_bound, 0.0, "optimal", 0.0)
     else:
         remaining = None if time_limit is None else time_limit - (time.perf_counter() - t0)
-        out = solve_milp(
-            **milp, col_lower=col_lo, col_upper=col_hi, time_limit=remaining,
-            mip_gap=mip_gap, start=start,
-        )
+        out = _solve_compact(milp, merged, col_lo, col_hi, n_k, start=start,
+                             time_limit=remaining, mip_gap=mip_gap)
         if start is not None and incumbent is not None and (
             out.x is None or out.objective < incumbent
         ):
@@ -265,6 +264,62 @@ def coverage_core(
             }
         ),
     )
+
+
+_FINAL_OPTIONS: dict[str, float | int | bool | str] = {
+    "presolve": "off",
+    "mip_heuristic_effort": 0.0,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_heuristic_run_feasibility_jump": False,
+}
+"""HiGHS options for the final MILP, which is handed over already reduced (fixed columns
+substituted, settled rows dropped) and warm-started from the incumbent, so HiGHS's presolve
+and primal heuristics have little left to do.  Measured (median of 5, or 3 from 10,000
+points; quiet machine; whole solve; same objectives): 2,000 x 200 at 3 km 0.43 -> 0.22 s,
+at 2 km 0.34 -> 0.22 s; 10,000 x 1,000 at 1.5 km 20.0 -> 7.6 s; 20,000 x 2,000 at 1 km
+1.23 -> 1.01 s.  Presolve off without the compaction made the last one slower (1.6 s)."""
+
+
+def _solve_compact(
+    milp: dict[str, Any],
+    merged: sp.csr_matrix,
+    col_lo: np.ndarray,
+    col_hi: np.ndarray,
+    n_k: int,
+    *,
+    start: np.ndarray | None,
+    time_limit: float | None,
+    mip_gap: float,
+) -> MilpOutcome:
+    """Final MILP on the compact model: settled coverage variables fixed, fixed columns out.
+
+    A row covered by a site fixed open has ``y = 1`` at an optimum, one no allowed site can
+    still cover has ``y = 0``; both, and every fixed site, are substituted out
+    (:func:`~coverage.optimize._highs.compact_fixed`) before HiGHS sees the model.
+    """
+    lo, hi = col_lo.copy(), col_hi.copy()
+    x_lo = (col_lo[:n_k] > 0.5).astype(float)
+    x_hi = (col_hi[:n_k] > 0.5).astype(float)
+    covered = (merged @ x_lo) > 0
+    reachable = (merged @ x_hi) > 0
+    lo[n_k:] = np.where(covered, 1.0, lo[n_k:])
+    hi[n_k:] = np.where(reachable, hi[n_k:], 0.0)
+    cm = compact_fixed(**milp, col_lower=lo, col_upper=hi)
+    if cm.keep.size == 0:  # everything settled: nothing left for HiGHS
+        offset = float(cm.model["offset"])  # type: ignore[arg-type]
+        if cm.model["A"].shape[0] == 0:  # type: ignore[attr-defined]
+            return MilpOutcome(cm.fixed_values, offset, offset, 0.0, "optimal", 0.0)
+        return MilpOutcome(None, float("nan"), float("nan"), float("inf"), "infeasible", 0.0)
+    out = solve_milp(
+        **cm.model,  # type: ignore[arg-type]
+        time_limit=time_limit, mip_gap=mip_gap,
+        start=None if start is None else start[cm.keep], options=_FINAL_OPTIONS,
+    )
+    if out.x is None:
+        return out
+    return dataclasses.replace(out, x=cm.expand(out.x))
 
 
 def _start_vector(merged: sp.csr_matrix, x_open: np.ndarray) -> np.ndarray:

@@ -15,7 +15,8 @@ Solution pipeline (every step exact; the incumbent is always kept as a candidate
 greedy, then best-improvement swaps (plain count rules only) give an incumbent; the LP
 relaxation gives an upper bound and reduced costs; the MILP restricted to the candidates
 the LP uses often improves the incumbent; candidates whose reduced cost proves they cannot
-flip profitably are fixed; HiGHS then solves the remaining MILP warm-started from the
+flip profitably are fixed; HiGHS then solves the remaining MILP, compacted (fixed sites and
+settled coverage rows substituted out, its own presolve off), warm-started from the
 incumbent (skipped when the incumbent already meets the LP bound).  If fewer than ``p``
 sites are useful, the selection is padded to ``p`` sites.
 """

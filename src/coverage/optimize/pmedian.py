@@ -507,8 +507,8 @@ def median_core(
     lag_fixed = 0
     kernel_obj = float("nan")
     full_rules = rules
-    integral = _integral_objective(D, w)
     if best_open is not None and not restricted:
+        integral = _integral_objective(D, w)
         lag_limit = 60.0 if time_limit is None else min(
             60.0, _LAGRANGE_TIME_SHARE * (time_limit - (time.perf_counter() - t0)))
         rules, lag = _lagrangian_reduction(D, w, rules, best_open, heur_obj,

@@ -7,6 +7,9 @@
 
 * :func:`reduced_cost_fixing` — binaries whose LP reduced cost proves that flipping them
   cannot beat the incumbent are fixed at their LP value.
+* :func:`lagrangian_pmedian_fixing` — p-median sites closed or opened in every solution
+  better than the incumbent, from a Lagrangian bound (subgradient), plus how often each
+  site was chosen (the kernel of the p-median's restricted solve).
 
 The first two keep every optimum: a solution of the reduced model maps back to a solution of the
 original one with the same objective.
@@ -146,10 +149,6 @@ def reduced_cost_fixing(
         Objective sense.
     rel_tol
         Safety margin relative to ``max(1, |incumbent|)``.
-    keep
-        Cheapest sites kept per row (``None``: all; for large matrices).
-    time_limit
-        Seconds after which the iterations stop (the best bound so far is returned).
 
     Returns
     -------

@@ -18,7 +18,7 @@ import pytest
 
 import coverage
 from coverage import InputError, Region
-from coverage.maps import MapLayers, build_interactive_map, write_interactive_map
+from coverage.maps import MapInfo, MapLayers, build_interactive_map, write_interactive_map
 from coverage.maps.interactive import render_interactive_html, script_json
 from test_maps_data import DEMO_TOML, XSS, make_layers, with_hostile_names
 
@@ -122,7 +122,8 @@ def test_user_text_escaped_and_personal_fields_never_shown(tiny_region: Region) 
 
 
 def test_title_source_and_fiction_badge(tiny_region: Region) -> None:
-    text = render_interactive_html(MapLayers(region=tiny_region, title="<b>测试</b>一张图"))
+    text = render_interactive_html(MapLayers(
+        region=tiny_region, info=MapInfo.for_region(tiny_region, title="<b>测试</b>一张图")))
     payload = _payload(text)
     assert "&lt;b&gt;测试&lt;/b&gt;一张图" in payload["titleHtml"]
     assert "2026-06-30" in payload["titleHtml"] and "测试数据（虚构）" in payload["titleHtml"]

@@ -102,6 +102,7 @@ class RegionInfo:
     code: str
     data_date: str = ""
     source: str = ""
+    organisation: str = ""
     strict: bool = False
     metric_crs: str = "auto"
 
@@ -439,12 +440,14 @@ def parse_config(
                        "scenarios"])
 
     reg = _as_table(r, data, "region", required=True)
-    r.table(reg, "region", ["name", "code", "data_date", "source", "strict", "metric_crs"])
+    r.table(reg, "region", ["name", "code", "data_date", "source", "organisation", "strict",
+                            "metric_crs"])
     info = RegionInfo(
         name=r.get(reg, "region", "name", str, "", required=True),
         code=str(r.get(reg, "region", "code", (str, int), "", required=True)),
         data_date=str(r.get(reg, "region", "data_date", (str,), "")),
         source=r.get(reg, "region", "source", str, ""),
+        organisation=r.get(reg, "region", "organisation", str, ""),
         strict=r.get(reg, "region", "strict", bool, False),
         metric_crs=r.get(reg, "region", "metric_crs", str, "auto"),
     )

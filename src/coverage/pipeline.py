@@ -165,23 +165,27 @@ def map_stage(config: RegionConfig | str | Path, *, strict: bool | None = None,
 def map_layers(region: Region, gaps: GapResult | None, access: AccessResult | None,
                suggestion: SuggestResult | None) -> Any:
     """Assemble the :class:`coverage.maps.MapLayers` from the stage results."""
-    from coverage.maps import MapLayers
+    from coverage.maps import MapInfo, MapLayers
 
-    rates = None
+    rates = county = None
+    headline = None
     if gaps is not None:
-        rates = _headline_township_rates(gaps)
+        rates, county = _rate_frames(gaps)
+        headline = _headline_indicator(gaps)
     demand = isochrones = None
     if access is not None and access.services:
         svc = access.services[0]
         pts = svc.points.copy()
         pts["service_name"] = svc.service_name
         pts["dist_m"] = pts["walk_m"].where(pts["mode"] == "walk", pts["drive_m"])
+        pts["access_status"] = pts["status"]
         demand = gpd.GeoDataFrame(pts, geometry="geometry", crs="EPSG:4326")
         isochrones = access.isochrones
     suggestions = suggestion.sites if suggestion is not None and len(suggestion.sites) else None
     title = region.config.map.title if region.config is not None else ""
-    return MapLayers(region=region, township_rates=rates, demand=demand, isochrones=isochrones,
-                     suggestions=suggestions, title=title or None)
+    return MapLayers(region=region, info=MapInfo.for_region(region, title=title or None),
+                     township_rates=rates, headline_indicator=headline, county_rates=county,
+                     demand=demand, isochrones=isochrones, suggestions=suggestions)
 
 
 def _headline_indicator(gaps: GapResult) -> str | None:
@@ -191,22 +195,25 @@ def _headline_indicator(gaps: GapResult) -> str | None:
     return None if rows.empty else str(rows["indicator_id"].iloc[0])
 
 
-def _headline_township_rates(gaps: GapResult) -> pd.DataFrame | None:
-    ind = _headline_indicator(gaps)
-    if ind is None:
-        return None
+def _rate_frames(gaps: GapResult) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Township rows of every rate indicator, and the county row of every indicator."""
     t = gaps.table
-    rows = t[(t["unit_level"] == "township") & (t["indicator_id"] == ind)]
-    return pd.DataFrame({
-        "township_code": rows["unit_code"].astype(str).to_numpy(),
-        "rate": pd.to_numeric(rows["rate"], errors="coerce").to_numpy(),
-        "target": pd.to_numeric(rows["target"], errors="coerce").to_numpy(),
-        "numerator": rows["numerator"].to_numpy(),
-        "denominator": rows["denominator"].to_numpy(),
-        "shortfall": rows["shortfall"].to_numpy(),
-        "indicator_name": rows["indicator_name"].to_numpy(),
-        "citation": rows["citation"].to_numpy(),
-    })
+    towns = t[(t["unit_level"] == "township") & (t["kind"] == "rate")]
+    cols = ["indicator_id", "indicator_name", "rate", "target", "numerator", "denominator",
+            "shortfall", "status", "citation"]
+    town = None
+    if len(towns):
+        town = pd.DataFrame({
+            "township_code": towns["unit_code"].astype(str).to_numpy(),
+            **{c: towns[c].to_numpy() for c in cols},
+        })
+        for c in ("rate", "target"):
+            town[c] = pd.to_numeric(town[c], errors="coerce")
+    county_rows = t[t["unit_level"] == "county"]
+    county = pd.DataFrame({c: county_rows[c].to_numpy() for c in ["kind", *cols]})
+    for c in ("rate", "target"):
+        county[c] = pd.to_numeric(county[c], errors="coerce")
+    return town, county
 
 
 def _write_maps(region: Region, gaps: GapResult | None, access: AccessResult | None,

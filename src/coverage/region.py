@@ -47,7 +47,7 @@ from coverage.config import (
     load_config,
 )
 
-__all__ = ["BASE_COLUMNS", "Region", "is_urban", "load_region", "region_from_frames"]
+__all__ = ["BASE_COLUMNS", "Provenance", "Region", "is_urban", "load_region", "region_from_frames"]
 
 #: Columns every layer GeoDataFrame has, in this order.
 BASE_COLUMNS = ("id", "name", "kind", "status", "township_code", "township_name",
@@ -55,6 +55,28 @@ BASE_COLUMNS = ("id", "name", "kind", "status", "township_code", "township_name"
 _TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 #: Relative tolerance for gaps/overlaps between township polygons (share of county area).
 _TILING_TOL = 1e-4
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a region's data came from, printed on maps, tables and reports.
+
+    Attributes
+    ----------
+    data_date
+        Date of the data (``[region] data_date``), free text such as ``2026-06-30``.
+    source
+        Source of the data (``[region] source``), e.g. 某县卫健委台账.
+    organisation
+        制图/编制单位 (``[region] organisation``): the author of maps and reports.
+    config_file
+        The region TOML the data were loaded from (None for in-memory regions).
+    """
+
+    data_date: str = ""
+    source: str = ""
+    organisation: str = ""
+    config_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +95,11 @@ class Region:
         canonical columns the config mapped (see ``docs/design.md``).
     metric_crs
         The metric CRS used for every distance and area (CGCS2000 GK zone or UTM).
+    provenance
+        Data date, source, organisation and the config file (for maps and reports).
+    approximate_townships
+        True when the township areas were derived from village codes and points (no township
+        polygons were given): maps and reports label them 示意范围（非法定界线）.
     config
         The configuration the region was loaded from (``None`` for in-memory regions).
     problems
@@ -84,6 +111,8 @@ class Region:
     admin: Mapping[str, gpd.GeoDataFrame]
     layers: Mapping[str, gpd.GeoDataFrame]
     metric_crs: pyproj.CRS
+    provenance: Provenance = field(default_factory=Provenance)
+    approximate_townships: bool = False
     config: RegionConfig | None = None
     problems: tuple[Problem, ...] = field(default=(), repr=False)
 
@@ -241,6 +270,9 @@ def load_region(config: RegionConfig | str | Path, *, strict: bool | None = None
     return Region(
         name=cfg.region.name, code=cfg.region.code, admin=admin, layers=layers,
         metric_crs=metric, config=cfg, problems=tuple(problems.warnings),
+        provenance=Provenance(data_date=cfg.region.data_date, source=cfg.region.source,
+                              organisation=cfg.region.organisation,
+                              config_file=str(cfg.path) if cfg.path else None),
     )
 
 

@@ -9,12 +9,13 @@ columns — so they do not depend on the stage result classes::
     write_static_maps(layers, out / "maps")
 """
 
-from coverage.maps._data import MapLayers
+from coverage.maps._data import MapInfo, MapLayers
 from coverage.maps._fonts import find_cjk_font
 from coverage.maps.interactive import build_interactive_map, write_interactive_map
 from coverage.maps.static import write_static_maps
 
 __all__ = [
+    "MapInfo",
     "MapLayers",
     "build_interactive_map",
     "find_cjk_font",

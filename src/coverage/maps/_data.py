@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 import geopandas as gpd
 import numpy as np
@@ -19,55 +20,135 @@ from coverage._errors import InputError
 from coverage._validate import Problem
 from coverage.region import Region
 
-__all__ = ["MapLayers", "fictional_note", "map_title", "simplify_metric"]
+__all__ = ["MapInfo", "MapLayers", "fictional_note", "map_title", "simplify_metric"]
 
 logger = logging.getLogger(__name__)
 
 #: Required columns per input frame (the documented optional ones may be absent).
 _REQUIRED: dict[str, tuple[str, ...]] = {
     "township_rates": ("township_code", "rate", "target"),
+    "county_rates": ("indicator_id", "rate", "target"),
     "demand": ("name", "time_min"),
     "isochrones": ("service_name", "minutes"),
     "suggestions": ("rank", "name"),
+    "roads": ("road_class",),
+    "water": ("water_kind",),
+    "places": ("place_kind", "name"),
 }
 _GEOM_TYPES: dict[str, tuple[str, ...]] = {
     "demand": ("Point",),
     "isochrones": ("Polygon", "MultiPolygon"),
     "suggestions": ("Point",),
+    "roads": ("LineString", "MultiLineString"),
+    "water": ("LineString", "MultiLineString", "Polygon", "MultiPolygon"),
+    "places": ("Point",),
 }
+
+
+@dataclass(frozen=True)
+class MapInfo:
+    """What a map prints about itself: title, provenance, who made it and when.
+
+    Attributes
+    ----------
+    title
+        Map title (default ``f"{region_name}社会心理服务资源一张图"``).
+    region_name, region_code
+        The planning region.
+    data_date, source
+        Date and source of the data (``[region] data_date`` / ``source``).
+    organisation
+        制图单位 / 编制单位 (``[region] organisation``); empty when not given.
+    made_on
+        制图日期, ISO date (default: today).
+    approximate_townships
+        The township areas are drawn from village points grouped by code, not from legal
+        boundaries: maps label them 示意范围（非法定界线）.
+    """
+
+    title: str
+    region_name: str
+    region_code: str
+    data_date: str = ""
+    source: str = ""
+    organisation: str = ""
+    made_on: str = ""
+    approximate_townships: bool = False
+
+    @classmethod
+    def for_region(cls, region: Region, *, title: str | None = None,
+                   made_on: str | None = None) -> MapInfo:
+        """The default info of ``region`` (provenance from the region itself)."""
+        prov = region.provenance
+        return cls(
+            title=title or f"{region.name}社会心理服务资源一张图",
+            region_name=region.name, region_code=region.code,
+            data_date=prov.data_date, source=prov.source, organisation=prov.organisation,
+            made_on=made_on or date.today().isoformat(),
+            approximate_townships=region.approximate_townships,
+        )
 
 
 @dataclass(frozen=True)
 class MapLayers:
     """Everything a map can show; every field except ``region`` is optional.
 
+    Frames carry codes (statuses, kinds, reasons); the maps turn them into words through
+    :mod:`coverage.vocabulary`.  Points whose geometry is empty (rows of a 台账 without
+    coordinates, 未定位) are counted in the tables but never drawn.
+
     Attributes
     ----------
     region
         The planning region: boundaries and facility layers (``status`` colours the points).
+    info
+        Title and provenance (default :meth:`MapInfo.for_region`).
     township_rates
-        One row per township (and indicator): ``township_code``, ``rate`` (0–1 or NA),
-        ``target`` (0–1); optional ``numerator``, ``denominator``, ``shortfall``,
-        ``indicator_name``, ``citation`` (the policy document, e.g. "国卫疾控发〔2018〕44号").
+        One row per township and rate indicator: ``township_code``, ``rate`` (0-1 or NA),
+        ``target`` (0-1); optional ``indicator_id``, ``indicator_name``, ``numerator``,
+        ``denominator``, ``shortfall``, ``status`` (``met``/``unmet``/``no_data``/
+        ``not_applicable``), ``citation`` (e.g. "国卫疾控发〔2018〕44号"), ``unlocated``
+        (rows of the indicator's layers without coordinates).  Several indicators may be
+        stacked; :attr:`headline_indicator` is the one coloured by default.
+    headline_indicator
+        ``indicator_id`` of the default choropleth (the first indicator when None).
+    county_rates
+        One row per indicator at county level: ``indicator_id``, ``rate``, ``target``;
+        optional ``indicator_name``, ``kind``, ``numerator``, ``denominator``,
+        ``shortfall``, ``status``, ``citation``.
     demand
         Points (EPSG:4326): ``name``, ``time_min`` (NaN = unreachable); optional ``id``,
-        ``kind``, ``township_name``, ``population``, ``dist_m``, ``covered`` (bool),
-        ``service_name``.
+        ``kind``, ``township_code``, ``township_name``, ``population``, ``dist_m``,
+        ``covered`` (bool), ``access_status`` (code), ``service_name``.
     isochrones
         Polygons (EPSG:4326): ``service_name``, ``minutes``; optional ``mode``.
     suggestions
-        Points (EPSG:4326): ``rank``, ``name``; optional ``id``, ``township_name``,
-        ``phase`` (year), ``gain_population``, ``explanation``.
-    title
-        Map title; default ``f"{region.name}社会心理服务资源一张图"``.
+        Points (EPSG:4326): ``rank``, ``name``; optional ``id``, ``township_code``,
+        ``township_name``, ``phase`` (year), ``reason`` (``quota``/``coverage``/``both``),
+        ``gain_population``, ``explanation``.
+    roads
+        Reference road lines (EPSG:4326): ``road_class`` (``motorway``, ``trunk``,
+        ``primary``, ``secondary``, ``tertiary``, ``minor``, ``track``, ``path``); optional
+        ``name``.  Drawn under everything.
+    water
+        Rivers and water bodies (EPSG:4326): ``water_kind`` (``river``, ``stream``,
+        ``canal``, ``drain``, ``lake``, ``reservoir``, ``water``); optional ``name``.
+    places
+        Place names (EPSG:4326 points): ``place_kind`` (``city``, ``town``, ``village``,
+        ``suburb``, ``hamlet`` …), ``name``.
     """
 
     region: Region
+    info: MapInfo | None = None
     township_rates: pd.DataFrame | None = None
+    headline_indicator: str | None = None
+    county_rates: pd.DataFrame | None = None
     demand: gpd.GeoDataFrame | None = None
     isochrones: gpd.GeoDataFrame | None = None
     suggestions: gpd.GeoDataFrame | None = None
-    title: str | None = None
+    roads: gpd.GeoDataFrame | None = None
+    water: gpd.GeoDataFrame | None = None
+    places: gpd.GeoDataFrame | None = None
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []
@@ -85,6 +166,40 @@ class MapLayers:
                 problems.extend(_check_geometry(name, frame))
         if problems:
             raise InputError(problems, title="地图输入有问题 (map input problems)")
+        if self.info is None:
+            object.__setattr__(self, "info", MapInfo.for_region(self.region))
+
+    @property
+    def meta(self) -> MapInfo:
+        """:attr:`info` (never None after construction)."""
+        assert self.info is not None
+        return self.info
+
+    def indicator_ids(self) -> list[str]:
+        """The indicators in :attr:`township_rates`, headline first."""
+        rates = self.township_rates
+        if rates is None or not len(rates):
+            return []
+        if "indicator_id" not in rates:
+            return [self.headline_indicator or ""]
+        ids = list(dict.fromkeys(rates["indicator_id"].astype(str)))
+        head = self.headline_indicator
+        if head in ids:
+            ids.remove(head)
+            ids.insert(0, head)
+        return ids
+
+    def rates_for(self, indicator_id: str | None = None) -> pd.DataFrame | None:
+        """Township rows of one indicator (default: the headline indicator)."""
+        rates = self.township_rates
+        if rates is None or not len(rates):
+            return None
+        if "indicator_id" not in rates:
+            return rates
+        ids = self.indicator_ids()
+        chosen = indicator_id or (ids[0] if ids else None)
+        rows = rates[rates["indicator_id"].astype(str) == chosen]
+        return rows.reset_index(drop=True) if len(rows) else None
 
 
 def _check_geometry(name: str, frame: pd.DataFrame) -> Iterable[Problem]:
@@ -112,16 +227,13 @@ def to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def map_title(layers: MapLayers) -> str:
-    """The title to print: ``layers.title`` or the default."""
-    return layers.title or f"{layers.region.name}社会心理服务资源一张图"
+    """The title to print."""
+    return layers.meta.title
 
 
 def data_note(layers: MapLayers) -> tuple[str, str]:
-    """(data date, source) from the region configuration, empty when unknown."""
-    cfg = layers.region.config
-    if cfg is None:
-        return "", ""
-    return cfg.region.data_date, cfg.region.source
+    """(data date, source), empty when unknown."""
+    return layers.meta.data_date, layers.meta.source
 
 
 def fictional_note(source: str) -> bool:

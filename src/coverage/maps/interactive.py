@@ -248,7 +248,8 @@ def _payload(layers: MapLayers, *, shift: Shift | None, bases: Sequence[str]) ->
 
     # 1. choropleths (bottom), one per indicator
     if layers.township_rates is not None and len(layers.township_rates):
-        specs_r, legend_r = _rate_layers(layers.township_rates, townships)
+        ordered = [r for i in layers.indicator_ids() if (r := layers.rates_for(i)) is not None]
+        specs_r, legend_r = _rate_layers(pd.concat(ordered, ignore_index=True), townships)
         specs += specs_r
         legend += legend_r
     # 2. isochrones per service

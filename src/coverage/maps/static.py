@@ -159,15 +159,13 @@ def _sheets(layers: MapLayers) -> Iterator[tuple[str, Figure]]:
     region = layers.region
     if any(len(g) for g in region.layers.values()):
         yield "facilities", _facilities_sheet(layers)
-    rates = layers.township_rates
+    rates = layers.rates_for()  # the headline indicator
     if rates is not None and len(rates):
         rates = rates.copy()
         if "indicator_name" not in rates:
             rates["indicator_name"] = "建设完成率"
         rates["indicator_name"] = rates["indicator_name"].fillna("建设完成率").astype(str)
-        for i, (indicator, group) in enumerate(rates.groupby("indicator_name", sort=False)):
-            key = "completion" if i == 0 else f"completion_{i + 1}"
-            yield key, _completion_sheet(layers, str(indicator), group)
+        yield "completion", _completion_sheet(layers, str(rates["indicator_name"].iloc[0]), rates)
     if layers.demand is not None and len(layers.demand):
         yield "access", _access_sheet(layers)
     if layers.suggestions is not None and len(layers.suggestions):

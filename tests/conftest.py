@@ -29,3 +29,13 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present beside the repository")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ``coverage demo`` run shared by every test that reads its output folder."""
+    from coverage.cli import main
+
+    out = tmp_path_factory.mktemp("demo") / "out"
+    assert main(["-q", "demo", "--out", str(out)]) == 0
+    return out

@@ -1,6 +1,6 @@
 """`coverage demo` end to end: the output folder a planner hands over.
 
-One run of the whole pipeline on the embedded demo county (module fixture), then checks on
+One run of the whole pipeline on the embedded demo county (``demo_run`` in conftest), then checks on
 what it wrote: the workbook's sheets and headers, the report's sections, run.json's
 checksums, the Word report's tables and pictures, and that a second run keeps the first.
 """
@@ -16,13 +16,6 @@ import pytest
 from coverage.cli import main
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo") / "out"
-    assert main(["-q", "demo", "--out", str(out)]) == 0
-    return out
 
 
 def test_output_folder_layout(demo_run: Path) -> None:

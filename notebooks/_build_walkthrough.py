@@ -48,12 +48,14 @@ import pandas as pd
 from IPython.display import Image, display
 
 import coverage
-from coverage.access import load_graphs
 from coverage.datasets import demo_config_path
 from coverage.maps import build_interactive_map, write_static_maps
-from coverage.pipeline import analyse_access, analyse_gaps, map_layers, run
-from coverage.suggest import suggest_sites
-from coverage.targets import format_gaps_text
+from coverage.pipeline import analyse_access, analyse_gaps, build_access, run, suggest
+from coverage.present import gaps as gaps_text
+from coverage.present import suggest as suggest_text
+from coverage.present.maps import map_layers
+from coverage.present.region import summary_table
+from coverage.vocabulary import ACCESS_STATUS, GAP_STATUS, MODE
 
 pd.set_option("display.max_columns", 20)
 pd.set_option("display.width", 160)
@@ -69,7 +71,8 @@ def pct(values):
     ("md", "load-md", """\
 ## 1. 读入与检查数据 · Load and validate the region
 
-`coverage.load_region(path)` 读入 `region.toml` 中列出的全部文件：行政区划边界、村（社区）点位、
+`coverage.load_config(path)` 读入配置，`coverage.load_region(config)` 读入 `region.toml`
+中列出的全部文件：行政区划边界、村（社区）点位、
 学校和医疗机构表、建设台账。读入时统一转换坐标（示例中社区坐标来自高德地图，为 GCJ-02，
 会自动转换为 WGS84），并逐行检查：代码重复、坐标落在县外、所属乡镇与位置不符等。
 **错误**会中止并逐条说明在哪个文件第几行、怎么改；**警告**保留在 `region.problems` 中。
@@ -78,9 +81,10 @@ def pct(values):
 report, warnings are kept on the region.*"""),
     ("code", "load", """\
 path = demo_config_path()  # 仓库中的 data/demo/region.toml (works from any working folder)
-region = coverage.load_region(path)
+config = coverage.load_config(path)
+region = coverage.load_region(config)
 print(f"地区 region: {region.name}（{region.code}）")
-region.summary()"""),
+summary_table(region)"""),
     ("md", "crs-md", """\
 距离和面积在 **米制投影坐标系** 中计算：程序按县的位置自动选用 CGCS2000 3 度带高斯-克吕格投影。
 下面同时列出读入时的警告条数（示例数据是干净的，应为 0）。
@@ -96,14 +100,14 @@ for p in warnings[:10]:
     ("md", "gaps-md", """\
 ## 2. 指标缺口 · Gap analysis against the targets
 
-`analyse_gaps(region)` 按配置中的目标方案（示例为 2018 年《全国社会心理服务体系建设试点工作方案》）
+`analyse_gaps(region, config)` 按配置中的目标方案（示例为 2018 年《全国社会心理服务体系建设试点工作方案》）
 逐项计算建成率：**现有/应有**、**目标**、是否达标，以及达到目标**还需新建几处（缺口）**。
 结果同时到县和到每个乡镇（街道）。
 
 *Completion rate per indicator for the county and every township, with the shortfall: the
 smallest number of new sites that meets the target.*"""),
     ("code", "gaps", """\
-gaps = analyse_gaps(region)
+gaps = analyse_gaps(region, config)
 county = gaps.county()  # gaps.table 中县级的行 (the county rows of gaps.table)
 pd.DataFrame({
     "指标": county["indicator_name"],
@@ -111,7 +115,7 @@ pd.DataFrame({
     "应有": county["denominator"],
     "现状": pct(county["rate"]),
     "目标": county["indicator_id"].map(lambda i: gaps.preset.indicator(i).target_text),
-    "状态": county["status"],
+    "状态": county["status"].map(GAP_STATUS.label),  # 结果中是代码 (codes in the result)
     "缺口": county["shortfall"],
 })"""),
     ("md", "gaps-text-md", """\
@@ -119,7 +123,7 @@ pd.DataFrame({
 乡镇（街道）排名——这是分解任务、督促进度的依据。
 
 *The same as plain text (the `coverage gaps` output), with the township ranking.*"""),
-    ("code", "gaps-text", "print(format_gaps_text(gaps))"),
+    ("code", "gaps-text", "print(gaps_text.text(gaps))"),
     ("md", "access-md", """\
 ## 3. 服务可达性 · Accessibility
 
@@ -127,13 +131,14 @@ pd.DataFrame({
 以内能到达一处已建成的心理咨询室，即视为**覆盖**。通行时间在示例县的路网上计算
 （`roads.osm.bz2`）；没有路网时自动改用直线距离估算。
 
-先用 `load_graphs` 读一次路网，后面的可达性和选址都复用它（读路网是最耗时的一步）。
+先用 `build_access` 建一次可达性上下文（读路网、把所有点挂到路网上），后面的可达性和选址都复用它
+（这是最耗时的一步）。
 
 *Travel times on the road network (walk 15 min in towns, drive 30 min in the country);
 the graphs are read once and reused by the later steps.*"""),
     ("code", "access", """\
-graphs = load_graphs(region, region.config.access)
-access = analyse_access(region, graphs=graphs)
+context = build_access(region, config)
+access = analyse_access(region, config, context=context)
 print("计算方式 method:", "路网通行时间 road network" if access.road_network
       else "直线距离估算 straight line")"""),
     ("md", "access-county-md", """\
@@ -160,8 +165,6 @@ pd.DataFrame({
 *The 10 worst uncovered villages/communities per service (no route first, then longest
 travel time).*"""),
     ("code", "uncovered", """\
-STATUS_ZH = {"beyond_threshold": "超出标准时间", "unreachable": "路网不可达",
-             "off_network": "距道路过远", "no_site": "无服务站点", "covered": "已覆盖"}
 for svc in access.services:
     worst = svc.uncovered.head(10)
     print(f"{svc.service_name}：未覆盖 {len(svc.uncovered)} 个村（社区），"
@@ -170,15 +173,15 @@ for svc in access.services:
         "乡镇/街道": worst["township_name"],
         "村（社区）": worst["name"],
         "人口": worst["population"].round(0).astype("Int64"),
-        "出行方式": worst["mode"].map({"walk": "步行", "drive": "驾车"}),
+        "出行方式": worst["mode"].map(MODE.label),
         "用时(分钟)": worst["time_min"].round(1),
         "标准(分钟)": worst["threshold_min"],
-        "状态": worst["status"].map(STATUS_ZH).fillna(worst["status"]),
+        "状态": worst["status"].map(ACCESS_STATUS.label),
     }))"""),
     ("md", "suggest-md", """\
 ## 4. 选址建议 · Where to build next
 
-`suggest_sites` 在尚未建成心理咨询室的村（社区）中挑选新建点。示例配置用 **乡镇达标配额 +
+`suggest` 在尚未建成心理咨询室的村（社区）中挑选新建点。示例配置用 **乡镇达标配额 +
 最大覆盖** 模型：先保证每个乡镇（街道）都达到建成率目标（各乡镇最少新建数来自上面的缺口），
 在所有达标方案中选覆盖人口最多的一个；再把选中的点排成分年度建设顺序，并逐条说明理由。
 求解器（HiGHS）给出的是经证明的最优解。
@@ -186,9 +189,9 @@ for svc in access.services:
 *The `quota` model: every township reaches its completion-rate target, and among those plans
 the one covering the most people is chosen; sites are then ordered into yearly phases.*"""),
     ("code", "suggest", """\
-sug = suggest_sites(region, gaps=gaps, graphs=graphs)
-print(sug.summary_text())
-sug.report_table().head(15)"""),
+sug = suggest(region, config, context=context, gaps=gaps)
+print(suggest_text.summary_text(sug))
+suggest_text.report_table(sug).head(15)"""),
     ("md", "suggest-towns-md", """\
 **各乡镇（街道）建成前后对比**：现状建成率、达标最少新建数、建议新建数、建成后建成率与是否达标，
 以及标准时间内的覆盖人口。
@@ -203,7 +206,7 @@ pd.DataFrame({
     "建议新建": t["new_sites"],
     "建成后建成率": pct(t["rate_after"]),
     "目标": pct(t["target"]),
-    "建成后是否达标": t["met_after"],
+    "建成后是否达标": t["met_after"].map({True: "是", False: "否"}),
     "现状覆盖人口": t["covered_before"].round(0).astype(int),
     "建成后覆盖人口": t["covered_after"].round(0).astype(int),
 })"""),
@@ -216,9 +219,9 @@ pd.DataFrame({
 
 *Same data, `model="mclp", p=10`: maximise covered population with ten new rooms and compare.*"""),
     ("code", "whatif", """\
-mclp = suggest_sites(region, gaps=gaps, graphs=graphs, model="mclp", p=10)
+mclp = suggest(region, config, context=context, gaps=gaps, model="mclp", p=10)
 
-ind_id, ind_name = sug.quota_indicator  # 建成率指标 (the completion-rate indicator)
+ind_id, ind_name = sug.indicator  # 建成率指标 (the completion-rate indicator)
 row = county.set_index("indicator_id").loc[ind_id]
 
 
@@ -246,7 +249,7 @@ pd.DataFrame([compare_row("乡镇达标配额 + 最大覆盖 (quota)", sug),
 
 *The 资源一张图 is fully offline: Leaflet is inlined, nothing is loaded from a CDN.*"""),
     ("code", "map-check", """\
-layers = map_layers(region, gaps, access, sug)
+layers = map_layers(region, gaps, access, sug, config=config.map)
 m = build_interactive_map(layers)
 page = m.get_root().render()
 external = re.findall(r"<(?:script|link)\\b[^>]*\\b(?:src|href)=[\\"']?https?://", page)

@@ -15,15 +15,16 @@ import shapely
 
 from coverage.access import (
     STRAIGHT_LINE_DRIVE_KMH,
+    AccessContext,
     AccessResult,
     compute_access,
     reachable_lines,
     two_step_fca,
-    write_access_tables,
 )
 from coverage.config import AccessConfig, ServiceConfig, Threshold
 from coverage.crs import metric_crs_for
 from coverage.network import Profile, RoadGraph, build_graph, nearest_site
+from coverage.present.access import write_tables
 from coverage.region import Region, region_from_frames
 
 CRS = metric_crs_for((117.3, 35.6))
@@ -115,7 +116,9 @@ GRAPHS = {"walk": road(3.6, "walk"), "drive": road(36.0, "drive")}
 
 @pytest.fixture(scope="module")
 def result_road() -> AccessResult:
-    return compute_access(make_region(), CONFIG, graphs=GRAPHS)
+    region = make_region()
+    return compute_access(region, CONFIG,
+                          context=AccessContext.build(region, CONFIG, graphs=GRAPHS))
 
 
 def by_id(frame: pd.DataFrame) -> pd.DataFrame:
@@ -230,7 +233,7 @@ def test_reachable_lines_pieces() -> None:
 
 
 def test_write_access_tables(tmp_path: Path, result_road: AccessResult) -> None:
-    paths = write_access_tables(result_road, tmp_path)
+    paths = write_tables(result_road, tmp_path)
     names = sorted(p.name for p in paths)
     assert names == sorted(
         [

@@ -80,13 +80,10 @@ def test_suggest_bad_model_is_a_usage_error(tiny_toml: Path) -> None:
 def test_unwritable_output_is_a_user_error(tiny_toml: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    import coverage.io
-
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied", str(tmp_path / "g" / "gaps.csv"))
 
-    monkeypatch.setattr(coverage.io, "write_csv", refuse)
-    monkeypatch.setattr("coverage.targets.output.io.write_csv", refuse)
+    monkeypatch.setattr("coverage.present.gaps.write_csv", refuse)
     assert main(["gaps", str(tiny_toml), "--out", str(tmp_path / "g")]) == 2
     err = capsys.readouterr().err
     assert "gaps.csv" in err and "Permission denied" in err and "Traceback" not in err

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from coverage import ConfigError, load_config
+from coverage.config import apply_scenario
 
 
 def test_tiny_config_parses(tiny_toml: Path) -> None:
@@ -79,8 +80,8 @@ def test_scenario_overrides_merge(tiny_toml: Path, tmp_path: Path) -> None:
         toml.write_text(text, encoding="utf-8")
         cfg = load_config(toml)
         assert cfg.optimize.p == 5
-        assert cfg.with_scenario("more").optimize.p == 9
+        assert apply_scenario(cfg, "more").optimize.p == 9
         with pytest.raises(ConfigError, match="unknown scenario"):
-            cfg.with_scenario("less")
+            apply_scenario(cfg, "less")
     finally:
         toml.unlink()

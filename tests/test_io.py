@@ -12,7 +12,7 @@ import pytest
 from shapely.geometry import Point
 
 from coverage import io as cio
-from coverage._errors import InputError
+from coverage.problems import InputError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "io"
 

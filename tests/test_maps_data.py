@@ -90,7 +90,7 @@ def with_hostile_names(region: Region) -> Region:
     layers = dict(region.layers)
     layers["village"] = village
     return Region(name=region.name, code=region.code, admin=region.admin, layers=layers,
-                  metric_crs=region.metric_crs, config=region.config)
+                  metric_crs=region.metric_crs, provenance=region.provenance)
 
 
 @pytest.fixture

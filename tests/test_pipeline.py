@@ -37,9 +37,9 @@ def test_workbook_sheets_and_chinese_headers(demo_run: Path) -> None:
     assert {"指标达标情况", "乡镇排名", "建议选址", "乡镇建成前后"} <= set(wb.sheetnames)
     assert any(s.startswith("可达性-") for s in wb.sheetnames)
     headers = [c.value for c in next(wb["指标达标情况"].iter_rows(max_row=1))]
-    assert {"指标", "完成率", "目标", "缺口", "是否达标", "依据"} <= set(headers)
+    assert {"指标", "完成率", "目标", "缺口", "是否达标", "政策依据"} <= set(headers)
     sites = [c.value for c in next(wb["建议选址"].iter_rows(max_row=1))]
-    assert {"顺序", "建设年度", "乡镇/街道", "新增覆盖人口", "说明"} <= set(sites)
+    assert {"顺序", "建设年度", "乡镇/街道", "新增覆盖人口", "说明", "建设理由"} <= set(sites)
 
 
 def test_report_sections(demo_run: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from coverage.report import (
+from coverage.present.report import (
     ReportContent,
     ReportSection,
     frame_for_report,

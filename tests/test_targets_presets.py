@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from coverage._errors import InputError
 from coverage.config import TargetsConfig
+from coverage.present.gaps import format_indicator, format_preset_list, format_target
+from coverage.problems import InputError
 from coverage.targets import (
     apply_overrides,
-    format_indicator,
-    format_preset_list,
-    format_target,
     list_presets,
     load_preset,
     preset_from_config,

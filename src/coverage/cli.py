@@ -1,6 +1,7 @@
 """The ``coverage`` command.  Thin: parse arguments, call the API, map errors to exit codes.
 
-Exit codes: 0 success, 2 bad input (the full problem report on stderr, never a traceback),
+Exit codes: 0 done; 2 bad input (the full problem report on stderr, never a traceback);
+3 done, but the suggest stage found no feasible plan (the outputs are written and say why);
 1 an internal error (a short message; the traceback only with ``--verbose``).
 """
 
@@ -12,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from coverage._errors import InputError
+from coverage.problems import InputError
 
 __all__ = ["main"]
 
@@ -127,14 +128,15 @@ def _out_dir(args: argparse.Namespace, stage: str) -> Path:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from coverage.region import load_region
+    from coverage.load import load_region
+    from coverage.present.region import summary_table
 
     region = load_region(args.region, strict=args.strict)
     print(f"✓ {region.name} ({region.code}): 数据检查通过 (no errors)")
     print(f"  度量坐标系 metric CRS: {region.metric_crs.name} (EPSG:{region.metric_crs.to_epsg()})")
-    print(region.summary().to_string(index=False))
+    print(summary_table(region).to_string(index=False))
     if region.problems:
-        from coverage._validate import format_problems
+        from coverage.problems import format_problems
 
         print()
         print(format_problems(region.problems, title="警告 (warnings)"))
@@ -157,13 +159,18 @@ def _cmd_access(args: argparse.Namespace) -> int:
     return 0
 
 
+#: exit code of a run whose suggest stage found no feasible plan
+EXIT_INFEASIBLE = 3
+
+
 def _cmd_suggest(args: argparse.Namespace) -> int:
     from coverage.pipeline import suggest_stage
 
-    suggest_stage(args.region, strict=args.strict, model=args.model, p=args.p,
-                  service=args.service, time_limit=args.time_limit, budget=args.budget,
-                  out=_out_dir(args, "suggest") if args.out else None, echo=print)
-    return 0
+    result = suggest_stage(args.region, strict=args.strict, model=args.model, p=args.p,
+                           service=args.service, time_limit=args.time_limit,
+                           budget=args.budget,
+                           out=_out_dir(args, "suggest") if args.out else None, echo=print)
+    return 0 if result.feasible else EXIT_INFEASIBLE
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
@@ -178,8 +185,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     result = run(args.region, out=args.out, overwrite=args.overwrite, strict=args.strict,
                  scenario=args.scenario, progress=not args.quiet)
-    print(f"✓ 输出目录 output folder: {result.out_dir}")
-    return 0
+    return _finished(result, f"输出目录 output folder: {result.out_dir}")
+
+
+def _finished(result: object, message: str) -> int:
+    """Print the closing line of a run; 3 when its suggest stage found no feasible plan."""
+    from coverage.present.suggest import notes_text
+
+    sug = result.suggestion  # type: ignore[attr-defined]
+    if sug.feasible:
+        print(f"✓ {message}")
+        return 0
+    print(f"! {message}", file=sys.stderr)
+    print("选址优化无可行方案 (no feasible plan): "
+          + (notes_text(sug.infeasible) or sug.solver.message), file=sys.stderr)
+    return EXIT_INFEASIBLE
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -198,19 +218,18 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     result = run(demo_config_path(), out=args.out, overwrite=args.overwrite,
                  progress=not args.quiet)
-    print(f"✓ 示例县（虚构数据）运行完成 demo finished: {result.out_dir}")
-    return 0
+    return _finished(result, f"示例县（虚构数据）运行完成 demo finished: {result.out_dir}")
 
 
 def _cmd_targets_list(args: argparse.Namespace) -> int:
-    from coverage.targets import format_preset_list
+    from coverage.present.gaps import format_preset_list
 
     print(format_preset_list())
     return 0
 
 
 def _cmd_targets_show(args: argparse.Namespace) -> int:
-    from coverage.targets import format_target
+    from coverage.present.gaps import format_target
 
     print(format_target(args.id))
     return 0

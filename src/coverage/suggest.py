@@ -1,24 +1,33 @@
-"""Where to build next: the region-level adapter over :mod:`coverage.optimize`.
+"""The suggest stage: where to build next, as a region-level layer over :mod:`coverage.optimize`.
 
-The numeric core works on matrices; this module builds them from the region (demand =
-villages and communities weighted by population, existing sites fixed open, candidates =
-units without a room), runs the configured model, orders the chosen sites into yearly
-phases and explains every suggestion in the planner's terms: how many people it newly
-covers, how many minutes it saves, which township target it helps meet.
+The numeric core works on matrices; this stage builds them from the run's access context
+(demand = villages and communities weighted by population, existing rooms open, candidates =
+located units without a room), runs the configured model, orders the chosen sites into yearly
+phases and records, for every suggestion, why it is there (``reason``: it meets a township's
+quota, adds coverage, or both), the people it newly covers and the minutes it saves, and how
+the township's rate of the chosen indicator moves.
+
+**The indicator** is explicit: ``[optimize] indicator`` (default: the preset's room-building
+indicator for villages and communities, :meth:`~coverage.targets.TargetPreset.room_indicator`,
+the same rule the maps' headline uses).  Rates before and after use that indicator's own
+numerator and denominator (:attr:`~coverage.targets.GapResult.units`): a new site raises a
+township's rate only if its unit is in the indicator's denominator and does not count yet,
+so a rate never exceeds 100 %.
 
 Models: ``mclp``, ``lscp``, ``pmedian``, ``pcenter`` and ``quota`` — the planner's own
-problem: every township reaches the completion-rate target of the preset's village
-indicator (per-township minimum numbers of new rooms, from :mod:`coverage.targets`), and
-among all ways of doing so the one covering the most people within the service standard
-is chosen.
+problem: every township reaches the indicator's target (per-township minimum numbers of new
+sites, from the gap table), and among all ways of doing so the one covering the most people
+within the service standard is chosen.
+
+The result carries codes and numbers only (statuses, reasons, :class:`~coverage.vocabulary.Note`);
+:mod:`coverage.present.suggest` turns them into words.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import geopandas as gpd
@@ -26,12 +35,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from coverage._errors import InputError
-from coverage._text import frame_text
-from coverage._xlsx import SheetSpec
-from coverage.access import SiteDemandMatrix, site_demand_matrix
-from coverage.config import KIND_LABELS, OptimizeConfig
-from coverage.io import write_csv
+from coverage.access import AccessContext, SiteDemandMatrix, site_demand_matrix
+from coverage.config import OptimizeConfig
 from coverage.optimize import (
     LocationResult,
     PhasingResult,
@@ -42,159 +47,86 @@ from coverage.optimize import (
     solve_pmedian,
     solve_quota,
 )
+from coverage.problems import InputError
 from coverage.region import Region
-from coverage.targets import GapResult, gaps_for_region
+from coverage.targets import GapResult, Indicator
+from coverage.vocabulary import Note
 
-__all__ = ["MODEL_LABELS", "SuggestResult", "suggest_sites"]
+__all__ = ["SuggestResult", "suggest_sites"]
 
 log = logging.getLogger(__name__)
 
-MODEL_LABELS = {
-    "mclp": "最大覆盖模型 (MCLP)",
-    "lscp": "集合覆盖模型 (LSCP)",
-    "pmedian": "p-中位模型 (p-median)",
-    "pcenter": "p-中心模型 (p-center)",
-    "quota": "乡镇达标配额 + 最大覆盖",
-}
-_STATUS_TEXT = {"optimal": "已证明最优", "gap_limit": "在设定的 MIP 间隙内",
-                "time_limit": "达到时间上限（见间隙）", "infeasible": "无可行解"}
-
-_SITE_LABELS = {
-    "rank": "顺序", "phase": "建设年度", "township_name": "乡镇/街道", "name": "名称",
-    "kind_label": "类别", "id": "代码", "status_label": "现状", "gain_population": "新增覆盖人口",
-    "gain_units": "新增覆盖村居", "minutes_saved": "人均缩短(分钟)", "target_effect": "助力达标",
-    "explanation": "说明",
-}
-_TOWN_LABELS = {
-    "township_name": "乡镇/街道", "units": "村居数", "built_before": "现有已建",
-    "rate_before": "现状建成率", "quota": "达标最少新建", "new_sites": "建议新建",
-    "rate_after": "建成后建成率", "target": "目标", "met_after": "建成后是否达标",
-    "covered_before": "现状覆盖人口", "covered_after": "建成后覆盖人口",
-    "share_before": "现状覆盖率", "share_after": "建成后覆盖率",
-}
-_STATUS_LABEL = {"built": "已建成", "under_construction": "在建", "planned": "规划", "none": "未建"}
+#: Columns of :attr:`SuggestResult.sites`.
+SITE_COLUMNS = ("rank", "phase", "id", "name", "kind", "township_code", "township_name",
+                "status", "reason", "counts", "gain_population", "gain_units",
+                "minutes_saved", "rate_before", "rate_after", "reaches_target", "geometry")
+#: Columns of :attr:`SuggestResult.townships`.
+TOWNSHIP_COLUMNS = ("township_code", "township_name", "units", "built_before", "rate_before",
+                    "quota", "candidates", "unlocated", "new_sites", "rate_after", "target",
+                    "met_after", "covered_before", "covered_after", "share_before",
+                    "share_after")
 
 
 @dataclass(frozen=True)
 class SuggestResult:
-    """Suggested new sites with their build order and explanations.
+    """Suggested new sites with their build order and reasons.
 
     Attributes
     ----------
-    model, service_id, service_name
-        What was optimized.
+    model
+        The model solved (``quota`` may have fallen back to ``mclp``: see ``notes``).
+    service_id, service_name
+        The access service optimised.
     method
         ``"road"`` (network travel times) or ``"straight_line"``.
+    indicator
+        ``(id, name)`` of the indicator whose rates are shown before/after (and whose
+        township shortfalls are the quotas), or None when the preset has none.
     sites
-        One row per suggested site in build order (EPSG:4326): ``rank, phase, id, name,
-        kind, township_code, township_name, status, gain_population, gain_units,
-        minutes_saved, target_effect, explanation``.
+        One row per suggested site in build order (EPSG:4326): :data:`SITE_COLUMNS`.
+        ``reason`` is ``quota`` (needed for its township to reach the target), ``coverage``
+        (newly covers people), ``both`` or ``count`` (neither: chosen to reach ``p``);
+        ``counts`` whether it raises the indicator's rate; ``rate_before``/``rate_after``
+        its township's rate when it is built.
     townships
-        Per township, before and after: completion rate of the quota indicator and the
-        population covered within the service standard.
+        Per township, before and after: :data:`TOWNSHIP_COLUMNS` (``met_after`` boolean,
+        ``candidates`` the located candidates that raise the rate, ``unlocated`` the units
+        without coordinates).
+    reconciliation
+        Codes with numbers (``county_shortfall``, ``township_shortfall_sum``,
+        ``suggested``, ``for_quota``, ``for_coverage``, ``for_both``, ``for_count``,
+        ``newly_covered``): how the county shortfall, the townships' shortfalls and the
+        number of suggestions relate.
     solver
         The core :class:`~coverage.optimize.LocationResult` (objective, bound, gap, time).
     phasing
-        The build sequence (``None`` when nothing was selected).
-    quota_indicator
-        Id and name of the indicator whose township shortfalls set the quotas.
+        The build sequence (None when nothing was selected).
     p
         Number of new sites asked for (after raising it to the quota sum, if needed).
     notes
-        Plain-language notes (adjustments, unreachable demand, infeasibility).
+        Notes (codes with numbers) on adjustments, unplaced rows and fallbacks.
+    infeasible
+        Why no plan meets every rule (codes naming the townships), empty when feasible.
     """
 
     model: str
     service_id: str
     service_name: str
     method: str
+    indicator: tuple[str, str] | None
     sites: gpd.GeoDataFrame
     townships: pd.DataFrame
+    reconciliation: Mapping[str, float]
     solver: LocationResult
     phasing: PhasingResult | None
-    quota_indicator: tuple[str, str] | None
     p: int
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[Note, ...] = field(default=())
+    infeasible: tuple[Note, ...] = field(default=())
 
-    # ------------------------------------------------------------------ text and tables
-
-    def summary_text(self) -> str:
-        """Two or three sentences for the report."""
-        s = self.solver
-        if s.status == "infeasible":
-            return f"选址优化无可行解：{s.message}"
-        gain = float(self.sites["gain_population"].sum()) if len(self.sites) else 0.0
-        years = int(self.sites["phase"].max()) if len(self.sites) else 0
-        parts = [
-            f"采用{MODEL_LABELS.get(self.model, self.model)}，"
-            f"按{'路网通行时间' if self.method == 'road' else '直线距离估算'}，"
-            f"建议新建 {len(self.sites)} 处{self.service_name}，分 {years} 年建设，"
-            f"新增覆盖人口 {gain:,.0f} 人。",
-            f"求解状态：{_STATUS_TEXT.get(s.status, s.status)}（目标值 {s.objective:,.1f}，"
-            f"界 {s.bound:,.1f}，间隙 {s.gap * 100:.2f}%，用时 {s.solve_seconds:.2f} 秒）。",
-        ]
-        if self.quota_indicator:
-            met = int((self.townships["met_after"] == "是").sum())
-            parts.append(f"建成后 {met}/{len(self.townships)} 个乡镇（街道）达到"
-                         f"“{self.quota_indicator[1]}”目标。")
-        parts += list(self.notes)
-        return "".join(parts)
-
-    def text(self) -> str:
-        """A plain-text table for the terminal."""
-        head = self.summary_text()
-        if not len(self.sites):
-            return head
-        table = self.report_table()
-        return head + "\n\n" + frame_text(table)
-
-    def report_table(self) -> pd.DataFrame:
-        """The suggested sites with Chinese headers, for reports."""
-        df = self.sites.drop(columns="geometry").copy()
-        df["kind_label"] = df["kind"].map(lambda k: KIND_LABELS.get(k, k))
-        df["status_label"] = df["status"].map(lambda s: _STATUS_LABEL.get(s, s))
-        df["gain_population"] = df["gain_population"].map(lambda v: f"{v:,.0f}")
-        df["minutes_saved"] = df["minutes_saved"].map(
-            lambda v: "" if pd.isna(v) else f"{v:.1f}")
-        cols = [c for c in ("rank", "phase", "township_name", "name", "status_label",
-                            "gain_population", "minutes_saved", "target_effect") if c in df]
-        return df[cols].rename(columns=_SITE_LABELS)
-
-    def sheets(self) -> dict[str, SheetSpec]:
-        """Workbook sheets: suggested sites and township before/after."""
-        sites = pd.DataFrame(self.sites.drop(columns="geometry"))
-        sites["lon"] = self.sites.geometry.x.round(6)
-        sites["lat"] = self.sites.geometry.y.round(6)
-        return {
-            "建议选址": SheetSpec(sites, labels={**_SITE_LABELS, "lon": "经度", "lat": "纬度"},
-                              integer=["gain_population"]),
-            "乡镇建成前后": SheetSpec(self.townships, labels=_TOWN_LABELS,
-                                percent=["rate_before", "rate_after", "target", "share_before",
-                                         "share_after"],
-                                highlight=("met_after", "否")),
-        }
-
-    def write_tables(self, out: Path) -> list[Path]:
-        """Write ``suggested_sites.csv`` and ``suggest_townships.csv`` (UTF-8 with BOM)."""
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        sites = pd.DataFrame(self.sites.drop(columns="geometry"))
-        sites["lon"] = self.sites.geometry.x.round(6)
-        sites["lat"] = self.sites.geometry.y.round(6)
-        return [write_csv(sites, out / "suggested_sites.csv"),
-                write_csv(self.townships, out / "suggest_townships.csv")]
-
-    def headline(self) -> dict[str, Any]:
-        """Figures for scenario comparison."""
-        s = self.solver
-        return {
-            "模型": self.model,
-            "建议新建数": len(self.sites),
-            "新增覆盖人口": round(float(self.sites["gain_population"].sum()))
-            if len(self.sites) else 0,
-            "求解状态": _STATUS_TEXT.get(s.status, s.status),
-            "求解用时(秒)": round(s.solve_seconds, 2),
-        }
+    @property
+    def feasible(self) -> bool:
+        """Whether a plan meeting every rule was found."""
+        return self.solver.status != "infeasible" and not self.infeasible
 
 
 # ---------------------------------------------------------------------------------- API
@@ -202,161 +134,260 @@ class SuggestResult:
 
 def suggest_sites(
     region: Region,
+    optimize: OptimizeConfig,
     *,
-    gaps: GapResult | None = None,
-    graphs: Mapping[str, Any] | None = None,
+    context: AccessContext,
+    gaps: GapResult,
     model: str | None = None,
     p: int | None = None,
     service: str | None = None,
     time_limit: float | None = None,
     budget: float | None = None,
-    optimize: OptimizeConfig | None = None,
 ) -> SuggestResult:
     """Suggest new sites for the region.
 
     Parameters
     ----------
     region
-        A region loaded from a config (its ``[optimize]`` and ``[access]`` tables are used).
-    gaps
-        Gap analysis of the region; needed by the ``quota`` model (computed when omitted).
-    graphs
-        Road graphs from :func:`coverage.access.load_graphs` (read from the config if None).
-    model, p, service, time_limit, budget
-        Override the config's ``[optimize]`` values.
+        The region.
     optimize
-        Use this ``[optimize]`` configuration instead of the region's.
+        Its ``[optimize]`` section (model, service, p, candidates, budget, indicator …).
+    context
+        The run's :class:`~coverage.access.AccessContext` (points attached to the roads).
+    gaps
+        The gaps stage's result: the indicator's township shortfalls and units.
+    model, p, service, time_limit, budget
+        Override the section's values (the command line's options).
 
     Returns
     -------
     SuggestResult
     """
-    if region.config is None:
-        raise InputError.single("suggest_sites needs a region loaded from a region TOML",
-                                fix="use coverage.load_region(path)")
-    cfg = optimize or region.config.optimize
-    model = model or cfg.model
-    p_req = cfg.p if p is None else p
-    service_id = service or cfg.service
-    budget_v = cfg.budget if budget is None else budget
-    tl = cfg.time_limit_s if time_limit is None else time_limit
-    svc = region.config.access.service(service_id)
-
-    m = site_demand_matrix(region, region.config.access, service_id=service_id,
-                           candidate_layers=cfg.candidate_layers,
-                           candidate_statuses=cfg.candidate_statuses, graphs=graphs)
-    notes: list[str] = []
+    cfg = replace(
+        optimize,
+        model=optimize.model if model is None else model,
+        p=optimize.p if p is None else p,
+        service=optimize.service if service is None else service,
+        time_limit_s=optimize.time_limit_s if time_limit is None else time_limit,
+        budget=optimize.budget if budget is None else budget,
+    )
+    svc = context.config.service(cfg.service)
+    notes: list[Note] = []
+    indicator = _indicator(gaps, cfg)
+    m = site_demand_matrix(context, service_id=svc.id, candidate_layers=cfg.candidate_layers,
+                           candidate_statuses=cfg.candidate_statuses)
+    if len(m.unlocated):
+        notes.append(Note.of("unlocated_demand", n=len(m.unlocated)))
     weights = m.demand["population"].to_numpy(dtype=float)
-    if np.isnan(weights).all():
+    if len(weights) and np.isnan(weights).all():
         weights = np.ones(len(m.demand))
-        notes.append("需求点无人口数据，按每个村（社区）权重相同计算。")
+        notes.append(Note.of("no_population"))
     weights = np.nan_to_num(weights, nan=0.0)
     fixed = np.flatnonzero(m.sites["existing"].to_numpy(dtype=bool))
     cand = np.flatnonzero(m.sites["candidate"].to_numpy(dtype=bool))
     excluded = np.setdiff1d(np.arange(len(m.sites)), np.union1d(fixed, cand))
     cost = m.sites["cost"].to_numpy(dtype=float)
-    use_budget = budget_v > 0
+    use_budget = cfg.budget > 0
     if use_budget and np.isnan(cost[cand]).any():
-        notes.append("部分候选点无建设成本，按每处 1 万元计算。")
+        notes.append(Note.of("cost_default", n=int(np.isnan(cost[cand]).sum())))
     cost = np.nan_to_num(cost, nan=1.0)
-    covers = sp.csr_array(m.covers)
 
+    town_codes = [str(c) for c in region.townships["code"]]
+    counts = _counts_for(indicator, gaps, m)
+    quota = _quotas(indicator, gaps, town_codes)
+    model_used = cfg.model
+    infeasible: list[Note] = []
     group = np.full(len(m.sites), -1, dtype=np.int64)
-    town_codes = list(region.townships["code"])
-    if gaps is None:
-        gaps = gaps_for_region(region)
-    # the preset's completion-rate indicator over the candidate layers: quotas for the quota
-    # model, before/after rates in the explanations of every model
-    quota_ind, min_new = _quotas(gaps, cfg.candidate_layers, town_codes)
-    if model == "quota":
-        if quota_ind is None:
-            notes.append("目标方案中没有针对候选图层的建成率指标，改用最大覆盖模型。")
-            model = "mclp"
+    if model_used == "quota":
+        if indicator is None:
+            notes.append(Note.of("quota_without_indicator"))
+            model_used = "mclp"
         else:
+            outside = sorted(set(cfg.candidate_layers) - set(indicator.denominator.layers
+                                                            if indicator.denominator else ()))
+            if outside:
+                raise InputError.single(
+                    f"candidate layers {outside} are not counted by the indicator "
+                    f"'{indicator.id}' ({indicator.name}), so building there cannot meet its "
+                    "township quotas",
+                    column="optimize.candidate_layers", value=list(cfg.candidate_layers),
+                    fix="use candidate layers from "
+                        f"{list(indicator.denominator.layers) if indicator.denominator else []}"
+                        ", or another model (mclp) or indicator")
             code_idx = {c: i for i, c in enumerate(town_codes)}
-            tc = m.sites["township_code"].astype("string").fillna("")
+            tc = m.sites["township_code"].astype("string").fillna("").to_numpy()
             group = np.array([code_idx.get(c, -1) for c in tc], dtype=np.int64)
-            group[fixed] = -1
-            need = int(min_new.sum())
-            if p_req < need and not use_budget:
-                notes.append(f"各乡镇达标至少需新建 {need} 处，"
-                             f"已将新建数 p 由 {p_req} 调整为 {need}。")
-                p_req = need
+            group[~counts] = -1
+            infeasible += _quota_shortages(quota, group, region, gaps, indicator)
+    elif indicator is not None and indicator.denominator is not None:
+        outside = sorted(set(cfg.candidate_layers) - set(indicator.denominator.layers))
+        if outside:
+            notes.append(Note.of("candidates_outside_indicator", layers=tuple(outside),
+                                 indicator=indicator.name))
 
-    common: dict[str, Any] = {"fixed": fixed, "excluded": excluded, "time_limit": tl}
-    money: dict[str, Any] = {"cost": cost, "budget": budget_v} if use_budget else {}
-    travel = _travel_cost(m)
-    if model == "mclp":
-        res = solve_mclp(covers, weights, p=p_req, mip_gap=cfg.mip_gap, **money, **common)
-    elif model == "quota":
-        res = solve_quota(covers, weights, group=group, min_new=min_new, objective="coverage",
-                          p=p_req, mip_gap=cfg.mip_gap, **money, **common)
-    elif model == "lscp":
-        res = solve_lscp(covers, weights=weights, mip_gap=cfg.mip_gap, **money, **common)
-    elif model == "pmedian":
-        res = solve_pmedian(travel, weights, p=p_req, mip_gap=cfg.mip_gap, **money, **common)
-    elif model == "pcenter":
-        res = solve_pcenter(travel, p=p_req, site_cost=cost if use_budget else None,
-                            budget=budget_v if use_budget else None, **common)
-    else:  # pragma: no cover - config validation restricts the names
-        raise InputError.single(f"unknown model {model!r}", column="optimize.model",
-                                fix="mclp, lscp, pmedian, pcenter or quota")
+    p_req = cfg.p
+    need = int(quota.sum()) if model_used == "quota" else 0
+    if model_used == "quota" and p_req < need and not use_budget:
+        notes.append(Note.of("p_raised", need=need, p=p_req))
+        p_req = need
+    n_cand = len(cand)
+    if model_used in ("mclp", "pmedian", "pcenter", "quota") and p_req >= n_cand > 0 \
+            and not use_budget:
+        notes.append(Note.of("build_all", p=p_req, candidates=n_cand))
+        p_req = n_cand
+
+    covers = sp.csr_array(m.covers)
+    travel = sp.csr_array(m.time_min)
+    if infeasible:
+        res = _infeasible(model_used, "quota shortages: " + "; ".join(n.code for n in infeasible))
+    elif n_cand == 0:
+        res = _infeasible(model_used, "no candidate sites")
+        infeasible.append(Note.of("no_candidates"))
+    else:
+        res = _solve(model_used, covers=covers, travel=travel, weights=weights, fixed=fixed,
+                     excluded=excluded, cost=cost if use_budget else None,
+                     budget=cfg.budget if use_budget else None, group=group, min_new=quota,
+                     p=p_req, time_limit=cfg.time_limit_s, mip_gap=cfg.mip_gap)
+        if res.status == "infeasible" and not infeasible:
+            infeasible.append(Note.of("solver_infeasible", message=res.message))
     if res.message:
         log.info("optimize: %s", res.message)
     selected = np.asarray(res.selected, dtype=np.int64)
+    if use_budget and res.status != "infeasible" and len(selected) < p_req \
+            and model_used not in ("lscp",):
+        notes.append(Note.of("budget_binds", chosen=len(selected), p=p_req,
+                             budget=float(cfg.budget),
+                             spent=float(cost[selected].sum()) if len(selected) else 0.0))
+    years = max(1, min(cfg.phases, len(selected)))
     phasing = None
     if res.status != "infeasible" and len(selected):
         objective: Literal["coverage", "travel"] = (
-            "travel" if model in ("pmedian", "pcenter") else "coverage")
+            "travel" if model_used in ("pmedian", "pcenter") else "coverage")
         phasing = phase_sites(covers if objective == "coverage" else travel, weights,
-                              sites=selected, objective=objective, fixed=fixed,
-                              years=min(cfg.phases, len(selected)))
-    if phasing is not None and phasing.objective == "coverage" and quota_ind is not None:
-        phasing = _target_first_ties(phasing, m, gaps, quota_ind, years=min(cfg.phases,
-                                                                             len(selected)))
-    if res.status == "infeasible":
-        notes.append(res.message)
-    sites = _explain(m, weights, fixed, phasing, gaps, quota_ind, region)
-    towns = _townships(region, m, weights, fixed, selected, gaps, quota_ind, min_new, town_codes)
+                              sites=selected, objective=objective, fixed=fixed, years=years)
+        if objective == "coverage" and indicator is not None:
+            phasing = _target_first_ties(phasing, m, gaps, indicator, counts, years=years)
+    sites = _explain(m, weights, fixed, phasing, gaps, indicator, counts, quota, town_codes)
+    towns = _townships(region, m, weights, fixed, selected, gaps, indicator, counts, quota)
     return SuggestResult(
-        model=model, service_id=svc.id, service_name=svc.name, method=m.method, sites=sites,
-        townships=towns, solver=res, phasing=phasing,
-        quota_indicator=quota_ind, p=p_req, notes=tuple(n for n in notes if n),
+        model=model_used, service_id=svc.id, service_name=svc.name, method=m.method,
+        indicator=(indicator.id, indicator.name) if indicator is not None else None,
+        sites=sites, townships=towns,
+        reconciliation=_reconcile(gaps, indicator, sites),
+        solver=res, phasing=phasing, p=p_req, notes=tuple(notes), infeasible=tuple(infeasible),
     )
 
 
-# ---------------------------------------------------------------------------------- helpers
+# ---------------------------------------------------------------------------------- solving
 
 
-def _travel_cost(m: SiteDemandMatrix) -> sp.csr_array:
-    """Demand × site minutes (stored entries only) for the travel-based models."""
-    return sp.csr_array(m.time_min)
+def _infeasible(model: str, message: str) -> LocationResult:
+    from coverage.optimize.results import infeasible_result
+
+    return infeasible_result(model, [message], seconds=0.0)
 
 
-def _quotas(gaps: GapResult, candidate_layers: Sequence[str], town_codes: Sequence[str]
-            ) -> tuple[tuple[str, str] | None, np.ndarray]:
-    """Township minimums of new sites from the first rate indicator over the candidate layers."""
-    chosen = None
-    for ind in gaps.preset.enabled:
-        den = ind.denominator
-        if ind.kind != "rate" or den is None or not den.layers or den.where:
-            continue
-        if set(den.layers) <= set(candidate_layers):
-            chosen = ind
-            break
-    if chosen is None:
-        return None, np.zeros(len(town_codes), dtype=np.int64)
+def _solve(model: str, *, covers: sp.csr_array, travel: sp.csr_array, weights: np.ndarray,
+           fixed: np.ndarray, excluded: np.ndarray, cost: np.ndarray | None,
+           budget: float | None, group: np.ndarray, min_new: np.ndarray, p: int,
+           time_limit: float, mip_gap: float) -> LocationResult:
+    """Run one model; a site's build cost is ``site_cost`` in every model."""
+    common: dict[str, Any] = {"fixed": fixed, "excluded": excluded, "time_limit": time_limit}
+    if model == "mclp":
+        return solve_mclp(covers, weights, p=p, mip_gap=mip_gap, cost=cost, budget=budget,
+                          **common)
+    if model == "quota":
+        return solve_quota(covers, weights, group=group, min_new=min_new, objective="coverage",
+                           p=p, mip_gap=mip_gap, cost=cost, budget=budget, **common)
+    if model == "lscp":
+        return solve_lscp(covers, weights=weights, mip_gap=mip_gap, cost=cost, budget=budget,
+                          **common)
+    if model == "pmedian":
+        return solve_pmedian(travel, weights, p=p, mip_gap=mip_gap, site_cost=cost,
+                             budget=budget, **common)
+    if model == "pcenter":
+        return solve_pcenter(travel, p=p, site_cost=cost, budget=budget, **common)
+    raise InputError.single(f"unknown model {model!r}", column="optimize.model",
+                            fix="mclp, lscp, pmedian, pcenter or quota")
+
+
+# ---------------------------------------------------------------------------------- indicator
+
+
+def _indicator(gaps: GapResult, cfg: OptimizeConfig) -> Indicator | None:
+    """The indicator named in the section, else the preset's room indicator."""
+    if cfg.indicator:
+        ind = gaps.preset.indicator(cfg.indicator)
+        if ind.kind != "rate" or ind.denominator is None or not ind.denominator.layers:
+            raise InputError.single(
+                f"indicator '{ind.id}' ({ind.name}) is not a completion rate over units",
+                column="optimize.indicator", value=ind.id,
+                fix="name a rate indicator counted over villages/communities, e.g. "
+                    "village_room_rate")
+        return ind
+    return gaps.preset.room_indicator()
+
+
+def _counts_for(indicator: Indicator | None, gaps: GapResult, m: SiteDemandMatrix
+                ) -> np.ndarray:
+    """Per site: does building it raise the indicator's numerator by one?"""
+    out = np.zeros(len(m.sites), dtype=bool)
+    if indicator is None:
+        return out
+    u = gaps.units[gaps.units["indicator_id"] == indicator.id]
+    raising = set(zip(u.loc[~u["in_numerator"].astype(bool), "layer"].astype(str),
+                      u.loc[~u["in_numerator"].astype(bool), "id"].astype(str), strict=True))
+    kinds = m.sites["kind"].astype(str).to_numpy()
+    ids = m.sites["id"].astype(str).to_numpy()
+    cand = m.sites["candidate"].to_numpy(dtype=bool)
+    for j in np.flatnonzero(cand):
+        out[j] = (kinds[j], ids[j]) in raising
+    return out
+
+
+def _rows(gaps: GapResult, indicator: Indicator | None) -> pd.DataFrame:
+    if indicator is None:
+        return gaps.table.iloc[0:0]
     t = gaps.table
-    rows = t[(t["indicator_id"] == chosen.id) & (t["unit_level"] == "township")]
-    short = dict(zip(rows["unit_code"].astype(str), pd.to_numeric(rows["shortfall"],
-                                                                  errors="coerce"), strict=True))
+    return t[(t["indicator_id"] == indicator.id) & (t["unit_level"] == "township")]
+
+
+def _quotas(indicator: Indicator | None, gaps: GapResult, town_codes: Sequence[str]
+            ) -> np.ndarray:
+    """Minimum new sites per township: the indicator's township shortfalls."""
+    rows = _rows(gaps, indicator)
+    short = dict(zip(rows["unit_code"].astype(str),
+                     pd.to_numeric(rows["shortfall"], errors="coerce"), strict=True))
     need = np.array([int(np.nan_to_num(short.get(c, 0), nan=0)) for c in town_codes],
                     dtype=np.int64)
-    return (chosen.id, chosen.name), np.maximum(need, 0)
+    return np.maximum(need, 0)
 
 
-def _target_first_ties(phasing: PhasingResult, m: SiteDemandMatrix, gaps: GapResult | None,
-                       quota_ind: tuple[str, str], *, years: int) -> PhasingResult:
+def _quota_shortages(quota: np.ndarray, group: np.ndarray, region: Region, gaps: GapResult,
+                     indicator: Indicator) -> list[Note]:
+    """Townships whose quota exceeds their located candidates that raise the rate."""
+    u = gaps.units[gaps.units["indicator_id"] == indicator.id]
+    out = []
+    names = dict(zip(region.townships["code"].astype(str), region.townships["name"],
+                     strict=True))
+    for g, (code, need) in enumerate(zip(region.townships["code"].astype(str), quota,
+                                         strict=True)):
+        have = int((group == g).sum())
+        if need > have:
+            rows = u[u["township_code"].astype(str) == code]
+            unplaced = int((~rows["in_numerator"].astype(bool)
+                            & ~rows["located"].astype(bool)).sum())
+            out.append(Note.of("quota_short", township=names[code], code=code,
+                               need=int(need), candidates=have, unlocated=unplaced))
+    return out
+
+
+# ---------------------------------------------------------------------------------- phasing
+
+
+def _target_first_ties(phasing: PhasingResult, m: SiteDemandMatrix, gaps: GapResult,
+                       indicator: Indicator, counts: np.ndarray, *, years: int
+                       ) -> PhasingResult:
     """Order the sites that add no coverage by township need, and re-split the years.
 
     Greedy phasing ranks sites by the people they newly cover; sites chosen only to meet a
@@ -368,12 +399,12 @@ def _target_first_ties(phasing: PhasingResult, m: SiteDemandMatrix, gaps: GapRes
     gain = np.asarray(phasing.marginal_gain, dtype=float)
     order = np.asarray(phasing.order, dtype=np.int64)
     first, rest = order[gain > 0], order[gain <= 0]
-    built = _built_counts_from(gaps, quota_ind) or {}
+    built = _built_counts(gaps, indicator)
     towns = m.sites["township_code"].astype("string").fillna("").to_numpy()
     added: dict[str, int] = {}
     for j in first:
-        added[towns[j]] = added.get(towns[j], 0) + 1
-    # within a township, finish rooms already under construction, then planned ones
+        if counts[j]:
+            added[towns[j]] = added.get(towns[j], 0) + 1
     stage = {"under_construction": 0, "planned": 1}
     status = m.sites["status"].astype("string").fillna("").to_numpy()
     queue: dict[str, list[int]] = {}
@@ -389,8 +420,10 @@ def _target_first_ties(phasing: PhasingResult, m: SiteDemandMatrix, gaps: GapRes
     picked: list[int] = []
     while queue:
         code = min(queue, key=lambda c: (rate(c), c))
-        picked.append(queue[code].pop(0))
-        added[code] = added.get(code, 0) + 1
+        j = queue[code].pop(0)
+        picked.append(j)
+        if counts[j]:
+            added[code] = added.get(code, 0) + 1
         if not queue[code]:
             del queue[code]
     new_order = np.concatenate([first, np.asarray(picked, dtype=np.int64)])
@@ -405,13 +438,15 @@ def _target_first_ties(phasing: PhasingResult, m: SiteDemandMatrix, gaps: GapRes
                          cumulative_objective=cumulative, objective=phasing.objective)
 
 
+# ---------------------------------------------------------------------------------- results
+
+
 def _nearest(times: sp.csc_array, cols: np.ndarray, n: int) -> np.ndarray:
     """Per demand row, the minimum stored time over ``cols`` (inf where none)."""
     best = np.full(n, np.inf)
     for j in cols:
         lo, hi = times.indptr[j], times.indptr[j + 1]
-        rows = times.indices[lo:hi]
-        np.minimum.at(best, rows, times.data[lo:hi])
+        np.minimum.at(best, times.indices[lo:hi], times.data[lo:hi])
     return best
 
 
@@ -422,20 +457,33 @@ def _covered(covers: sp.csc_array, cols: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def _built_counts(gaps: GapResult, indicator: Indicator | None
+                  ) -> dict[str, tuple[float, float, float]]:
+    """Township code -> (numerator, denominator, target) of the indicator."""
+    rows = _rows(gaps, indicator)
+
+    def num(v: object) -> float:
+        return float("nan") if pd.isna(v) else float(v)  # type: ignore[arg-type]
+
+    return {str(r.unit_code): (num(r.numerator), num(r.denominator), num(r.target))
+            for r in rows.itertuples()}
+
+
 def _explain(m: SiteDemandMatrix, weights: np.ndarray, fixed: np.ndarray,
-             phasing: PhasingResult | None, gaps: GapResult | None,
-             quota_ind: tuple[str, str] | None, region: Region) -> gpd.GeoDataFrame:
-    columns = ["rank", "phase", "id", "name", "kind", "township_code", "township_name",
-               "status", "gain_population", "gain_units", "minutes_saved", "target_effect",
-               "explanation"]
+             phasing: PhasingResult | None, gaps: GapResult, indicator: Indicator | None,
+             counts: np.ndarray, quota: np.ndarray, town_codes: Sequence[str]
+             ) -> gpd.GeoDataFrame:
+    columns = list(SITE_COLUMNS)
     if phasing is None or not len(phasing.order):
-        return gpd.GeoDataFrame(pd.DataFrame(columns=columns), geometry=[], crs="EPSG:4326")
+        return gpd.GeoDataFrame(pd.DataFrame(columns=columns), geometry="geometry",
+                                crs="EPSG:4326")
     n = len(m.demand)
     covers = sp.csc_array(m.covers)
     times = sp.csc_array(m.time_min)
     is_cov = _covered(covers, fixed, n)
     near = _nearest(times, fixed, n)
-    built = _built_counts_from(gaps, quota_ind)
+    built = _built_counts(gaps, indicator)
+    left = dict(zip(town_codes, (int(q) for q in quota), strict=True))
     rows = []
     for rank, (j, year) in enumerate(zip(phasing.order, phasing.year, strict=True), 1):
         j = int(j)
@@ -448,76 +496,92 @@ def _explain(m: SiteDemandMatrix, weights: np.ndarray, fixed: np.ndarray,
         is_cov |= new_cov
         near = np.minimum(near, col)
         site = m.sites.iloc[j]
-        effect = ""
-        if quota_ind is not None and built is not None:
-            code = str(site["township_code"])
-            if code in built:
-                b, d, target = built[code]
-                before = b / d if d else np.nan
-                built[code] = (b + 1, d, target)
-                after = (b + 1) / d if d else np.nan
-                reach = "，达到目标" if before < target <= after + 1e-12 else ""
-                effect = f"{site['township_name']}建成率 {before:.0%}→{after:.0%}{reach}"
+        code = str(site["township_code"])
+        before = after = np.nan
+        reaches = False
+        if counts[j] and code in built:
+            b, d, target = built[code]
+            before = b / d if d else np.nan
+            built[code] = (b + 1, d, target)
+            after = (b + 1) / d if d else np.nan
+            reaches = bool(before < target <= after + 1e-12)
+        for_quota = bool(counts[j]) and left.get(code, 0) > 0
+        if for_quota:
+            left[code] -= 1
         gain = float(weights[new_cov].sum())
-        expl = (f"第{rank}位（第{int(year)}年）：{site['township_name']}{site['name']}。"
-                f"新增覆盖 {gain:,.0f} 人（{int(new_cov.sum())} 个村居）"
-                + (f"，受益人群平均通行时间缩短 {saved:.1f} 分钟" if np.isfinite(saved) else "")
-                + (f"；{effect}" if effect else "") + "。")
+        reason = ("both" if for_quota and gain > 0 else "quota" if for_quota
+                  else "coverage" if gain > 0 else "count")
         rows.append({
             "rank": rank, "phase": int(year), "id": site["id"], "name": site["name"],
             "kind": site["kind"], "township_code": site["township_code"],
             "township_name": site["township_name"], "status": site["status"],
-            "gain_population": gain, "gain_units": int(new_cov.sum()),
-            "minutes_saved": saved, "target_effect": effect, "explanation": expl,
+            "reason": reason, "counts": bool(counts[j]), "gain_population": gain,
+            "gain_units": int(new_cov.sum()), "minutes_saved": saved,
+            "rate_before": before, "rate_after": after, "reaches_target": reaches,
             "geometry": site.geometry,
         })
-    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry="geometry", crs="EPSG:4326")
-
-
-def _built_counts_from(gaps: GapResult | None, quota_ind: tuple[str, str] | None
-                       ) -> dict[str, tuple[float, float, float]] | None:
-    """Township code -> (numerator, denominator, target) of the quota indicator."""
-    if quota_ind is None or gaps is None:
-        return None
-    t = gaps.table
-    rows = t[(t["indicator_id"] == quota_ind[0]) & (t["unit_level"] == "township")]
-    def num(v: object) -> float:
-        return float("nan") if pd.isna(v) else float(v)  # type: ignore[arg-type]
-
-    return {str(r.unit_code): (num(r.numerator), num(r.denominator), num(r.target))
-            for r in rows.itertuples()}
+    return gpd.GeoDataFrame(pd.DataFrame(rows, columns=columns), geometry="geometry",
+                            crs="EPSG:4326")
 
 
 def _townships(region: Region, m: SiteDemandMatrix, weights: np.ndarray, fixed: np.ndarray,
-               selected: np.ndarray, gaps: GapResult | None,
-               quota_ind: tuple[str, str] | None, min_new: np.ndarray,
-               town_codes: Sequence[str]) -> pd.DataFrame:
+               selected: np.ndarray, gaps: GapResult, indicator: Indicator | None,
+               counts: np.ndarray, quota: np.ndarray) -> pd.DataFrame:
     n = len(m.demand)
     covers = sp.csc_array(m.covers)
     before = _covered(covers, fixed, n)
     after = before | _covered(covers, selected, n)
     dem_town = m.demand["township_code"].astype("string").fillna("").to_numpy()
-    new_town = m.sites["township_code"].astype("string").fillna("").to_numpy()[selected]
-    built = _built_counts_from(gaps, quota_ind) or {}
+    site_town = m.sites["township_code"].astype("string").fillna("").to_numpy()
+    sel_town = site_town[selected]
+    sel_counts = counts[selected]
+    built = _built_counts(gaps, indicator)
+    table = _rows(gaps, indicator).set_index(_rows(gaps, indicator)["unit_code"].astype(str))
     rows = []
-    for i, (code, name) in enumerate(zip(region.townships["code"], region.townships["name"],
-                                         strict=True)):
+    for i, (code, name) in enumerate(zip(region.townships["code"].astype(str),
+                                         region.townships["name"], strict=True)):
         mask = dem_town == code
         pop = float(weights[mask].sum())
-        new = int((new_town == code).sum())
-        num, den, target = built.get(str(code), (np.nan, np.nan, np.nan))
+        new = int((sel_town == code).sum())
+        raise_ = int(((sel_town == code) & sel_counts).sum())
+        num, den, target = built.get(code, (np.nan, np.nan, np.nan))
         rate_b = num / den if den else np.nan
-        rate_a = (num + new) / den if den else np.nan
+        rate_a = (num + raise_) / den if den else np.nan
+        unloc = table.loc[code, "unlocated"] if code in table.index else pd.NA
         rows.append({
             "township_code": code, "township_name": name,
             "units": den, "built_before": num, "rate_before": rate_b,
-            "quota": int(min_new[i]) if len(min_new) else 0, "new_sites": new,
-            "rate_after": rate_a, "target": target,
-            "met_after": ("是" if rate_a + 1e-12 >= target else "否")
-            if np.isfinite(rate_a) and np.isfinite(target) else "",
+            "quota": int(quota[i]) if len(quota) else 0,
+            "candidates": int(((site_town == code) & counts).sum()),
+            "unlocated": None if pd.isna(unloc) else int(unloc),
+            "new_sites": new, "rate_after": rate_a, "target": target,
+            "met_after": (bool(rate_a + 1e-12 >= target)
+                          if np.isfinite(rate_a) and np.isfinite(target) else None),
             "covered_before": float(weights[mask & before].sum()),
             "covered_after": float(weights[mask & after].sum()),
             "share_before": float(weights[mask & before].sum()) / pop if pop else np.nan,
             "share_after": float(weights[mask & after].sum()) / pop if pop else np.nan,
         })
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=list(TOWNSHIP_COLUMNS))
+    out["met_after"] = out["met_after"].astype("boolean")
+    out["unlocated"] = out["unlocated"].astype("Int64")
+    return out
+
+
+def _reconcile(gaps: GapResult, indicator: Indicator | None, sites: pd.DataFrame
+               ) -> dict[str, float]:
+    """County shortfall, the townships' shortfalls and the suggestions by reason."""
+    out: dict[str, float] = {}
+    if indicator is not None:
+        t = gaps.table[gaps.table["indicator_id"] == indicator.id]
+        county = t[t["unit_level"] == "county"]["shortfall"]
+        towns = pd.to_numeric(t[t["unit_level"] == "township"]["shortfall"], errors="coerce")
+        out["county_shortfall"] = float(county.iloc[0]) if len(county) and \
+            pd.notna(county.iloc[0]) else float("nan")
+        out["township_shortfall_sum"] = float(towns.fillna(0).sum())
+    reasons = sites["reason"].value_counts() if len(sites) else pd.Series(dtype=int)
+    out["suggested"] = float(len(sites))
+    for code in ("quota", "coverage", "both", "count"):
+        out[f"for_{code}"] = float(reasons.get(code, 0))
+    out["newly_covered"] = float(sites["gain_population"].sum()) if len(sites) else 0.0
+    return out

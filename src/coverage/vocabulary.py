@@ -27,6 +27,7 @@ __all__ = [
     "ADMIN_LEVELS",
     "CANONICAL_FIELDS",
     "COLUMNS",
+    "GAP_NOTE",
     "GAP_STATUS",
     "INDICATOR_KIND",
     "KIND",
@@ -36,14 +37,19 @@ __all__ = [
     "MODEL",
     "NETWORK_FIT",
     "SCOPE",
+    "SHORTFALL_UNIT",
     "SOLVER_STATUS",
     "STATUS",
     "STATUSES",
+    "STATUS_SYNONYMS",
     "SUBTYPE",
+    "SUBTYPE_SYNONYMS",
+    "SUGGEST_NOTE",
     "SUGGEST_REASON",
     "TOWNSHIP_SOURCE",
     "YES_NO",
     "Lang",
+    "Note",
     "Term",
     "Terms",
     "label",
@@ -104,6 +110,29 @@ class Terms(Mapping[str, Term]):
 def label(terms: Terms, code: object, lang: Lang = "zh") -> str:
     """The label of ``code`` in ``terms`` (the code itself when unknown)."""
     return terms.label(code, lang)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A remark a stage attaches to its result: a code with parameters, never words.
+
+    The code names a template in one of the note groups below (:data:`GAP_NOTE`,
+    :data:`SUGGEST_NOTE`); the presentation layer fills it in.  ``params`` are
+    ``(name, value)`` pairs; list-valued parameters are tuples.
+    """
+
+    code: str
+    params: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, code: str, /, **params: object) -> Note:
+        """``Note.of("rollup", met=3, total=5)``."""
+        return cls(code, tuple(params.items()))
+
+    @property
+    def values(self) -> dict[str, object]:
+        """The parameters as a dict."""
+        return dict(self.params)
 
 
 # ------------------------------------------------------------------------------- places
@@ -194,6 +223,43 @@ CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
     "capacity": ("float", "服务能力"),
 }
 
+# ------------------------------------------------------------------------------- input
+
+#: What planners type for each room status (matched after normalisation).
+STATUS_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "built": ("是", "已建成", "已建", "建成", "有", "已设立", "已开设", "开设", "1", "y", "yes",
+              "true", "√", "✓", "built"),
+    "under_construction": ("在建", "建设中", "正在建设", "under_construction"),
+    "planned": ("规划", "计划", "拟建", "规划中", "计划建设", "planned"),
+    "none": ("否", "未建", "无", "没有", "未设立", "未开设", "0", "n", "no", "false", "×", "",
+             "none"),
+}
+
+#: What planners type for school, hospital and health-centre types.
+SUBTYPE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "school": {
+        "primary": ("小学", "完全小学", "中心小学", "primary"),
+        "middle": ("初中", "初级中学", "middle"),
+        "high": ("高中", "高级中学", "普通高中", "high"),
+        "secondary": ("九年一贯制", "九年一贯制学校", "完全中学", "十二年一贯制", "secondary"),
+        "vocational": ("职业中专", "中等职业学校", "职业高中", "职业学校", "职教中心",
+                       "vocational"),
+        "college": ("高校", "职业学院", "职业技术学院", "高等职业学校", "大学", "学院", "college"),
+    },
+    "hospital": {
+        "general": ("综合医院", "人民医院", "general"),
+        "tcm": ("中医院", "中医医院", "中西医结合医院", "tcm"),
+        "maternal": ("妇幼保健院", "妇幼保健计划生育服务中心", "maternal"),
+        "psychiatric": ("精神专科医院", "精神病医院", "精神病防治院", "精神卫生中心",
+                        "心理健康中心", "psychiatric"),
+    },
+    "health_center": {
+        "township_hc": ("乡镇卫生院", "卫生院", "中心卫生院", "township_hc"),
+        "community_hc": ("社区卫生服务中心", "community_hc"),
+    },
+}
+
+
 # ------------------------------------------------------------------------------- targets
 
 INDICATOR_KIND = Terms("indicator_kind", {
@@ -251,6 +317,7 @@ SUGGEST_REASON = Terms("suggest_reason", {
     "quota": ("满足乡镇达标", "meets a township quota"),
     "coverage": ("扩大服务覆盖", "adds coverage"),
     "both": ("乡镇达标并扩大覆盖", "meets a quota and adds coverage"),
+    "count": ("凑足新建数量（不新增覆盖）", "makes up the number of sites (no new coverage)"),
 })
 
 # ------------------------------------------------------------------------------- columns
@@ -282,7 +349,7 @@ COLUMNS = Terms("columns", {
     "unit_name": ("单位名称", "unit"),
     "numerator": ("现有", "have"),
     "denominator": ("应有", "should have"),
-    "rate": ("现状", "current"),
+    "rate": ("完成率", "rate"),
     "target": ("目标", "target"),
     "per": ("每", "per"),
     "met": ("是否达标", "met"),
@@ -351,4 +418,76 @@ COLUMNS = Terms("columns", {
     "share_before": ("现状覆盖率", "covered share before"),
     "share_after": ("建成后覆盖率", "covered share after"),
     "candidates": ("候选点数", "candidates"),
+})
+
+# ------------------------------------------------------------------------------- notes
+
+#: Notes the gap engine attaches to a result: code -> (中文 template, English template).
+#: Templates are ``str.format`` strings over the note's parameters.
+GAP_NOTE = Terms("gap_note", {
+    "no_layer": ("缺少数据：需要图层 {layers}", "no data: needs layer {layers}"),
+    "no_column": ("缺少数据：需要列 {columns}", "no data: needs column {columns}"),
+    "layers_absent": ("未提供图层 {layers}", "layers not given: {layers}"),
+    "outside_townships": ("{n}个单位未落入已知乡镇(街道)，只计入县级",
+                          "{n} units lie in no known township; counted at county level only"),
+    "den_filter_unknown": ("{n}个单位筛选列缺失，未计入分母",
+                           "{n} units lack a filter column; left out of the denominator"),
+    "status_unknown": ("{n}个单位状态未知，按未建成计",
+                       "{n} units have no status; counted as not built"),
+    "num_filter_unknown": ("{n}个单位{columns} 缺失，按不达标计",
+                           "{n} units lack {columns}; counted as not meeting"),
+    "filter_unknown": ("{n}个单位筛选列缺失，未计入", "{n} units lack a filter column; left out"),
+    "column_absent_layers": ("以下图层无该列，未计入：{items}",
+                             "these layers lack the column and are left out: {items}"),
+    "value_missing_zero": ("{n}个单位{column} 缺失，按0计",
+                           "{n} units lack {column}; counted as 0"),
+    "staff_missing": ("{n}个单位{num}或{den}缺失，未计入",
+                      "{n} units lack {num} or {den}; left out"),
+    "no_units": ("无相关单位", "no units"),
+    "zero_denominator": ("分母为0", "denominator is 0"),
+    "rollup": ("县级达标需每个乡镇(街道)均达标：{met}/{total}个达标",
+               "the county meets it only if every township does: {met}/{total} do"),
+    "scope_county_reference": ("参考：县级指标，按本乡镇(街道)单独计算",
+                               "for reference: a county indicator computed for this township"),
+    "scope_township": ("每个乡镇(街道)须达到{target}", "every township must reach {target}"),
+    "scope_village": ("每个单位须达标", "every unit must meet it"),
+    "county_total_only": ("县级总量指标：此处仅列本乡镇(街道)现有数量",
+                          "a county total: this row lists the township's own count only"),
+    "unlocated": ("其中{n}个未定位（无坐标），计入完成率，不参与可达性分析",
+                  "{n} of them have no coordinates: counted in the rate, not in access"),
+    "text": ("{text}", "{text}"),
+})
+
+#: Units of a shortfall.
+SHORTFALL_UNIT = Terms("shortfall_unit", {"site": ("个", "sites"), "person": ("人", "people")})
+
+#: Notes of the suggest stage: code -> (中文 template, English template).
+SUGGEST_NOTE = Terms("suggest_note", {
+    "unlocated_demand": ("另有{n}个村（社区）未定位（无坐标），未参与选址计算。",
+                         "{n} villages/communities have no coordinates and were left out."),
+    "no_population": ("需求点无人口数据，按每个村（社区）权重相同计算。",
+                      "no population data: every demand point weighs the same."),
+    "cost_default": ("{n}个候选点无建设成本，按每处 1 万元计算。",
+                     "{n} candidates have no cost; 1 (10,000 yuan) each is assumed."),
+    "quota_without_indicator": ("目标方案中没有村（社区）建成率指标，改用最大覆盖模型。",
+                                "the preset has no village/community rate indicator; the "
+                                "maximal covering model is used instead."),
+    "candidates_outside_indicator": ("候选图层 {layers} 不计入“{indicator}”，在这些点位新建"
+                                     "不提高该建成率。",
+                                     "candidate layers {layers} do not count in "
+                                     "\"{indicator}\"."),
+    "p_raised": ("各乡镇达标至少需新建 {need} 处，已将新建数 p 由 {p} 调整为 {need}。",
+                 "the townships' quotas need {need} new sites; p was raised from {p}."),
+    "build_all": ("要求新建 {p} 处，不少于候选点数 {candidates}，全部候选点均建议新建。",
+                  "p = {p} is not less than the {candidates} candidates: all are built."),
+    "budget_binds": ("预算 {budget:g} 万元只够新建 {chosen} 处"
+                     "（要求 {p} 处，已用 {spent:g} 万元）。",
+                     "the budget {budget:g} allows {chosen} of {p} sites (spent {spent:g})."),
+    "quota_short": ("{township}需新建 {need} 处才能达标，但只有 {candidates} 个有坐标的候选点"
+                    "（另有 {unlocated} 个未定位）。",
+                    "{township} needs {need} new sites but has only {candidates} located "
+                    "candidates ({unlocated} more without coordinates)."),
+    "no_candidates": ("没有可新建的候选点。", "there are no candidate sites."),
+    "solver_infeasible": ("在给定条件下无可行方案：{message}",
+                          "no plan meets every rule: {message}"),
 })

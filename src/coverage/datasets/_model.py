@@ -28,6 +28,7 @@ from coverage.datasets._geo import (
     voronoi_cells,
 )
 from coverage.datasets._roads import RoadInput, RoadStats, build_roads
+from coverage.vocabulary import STATUS
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ STREET_RATES = (0.96, 0.92, 0.86)
 TOWN_RATES = (0.93, 0.78, 0.70, 0.63, 0.58, 0.52, 0.45, 0.37, 0.31)
 HILL_RATE = 0.18
 
-STATUS_ZH = {"built": "已建成", "under_construction": "在建", "planned": "规划", "none": "未建"}
+#: The words the demo's 台账 uses for each status (the glossary's labels).
+STATUS_ZH = STATUS.labels()
 
 
 @dataclass

@@ -194,7 +194,7 @@ def _note_rows(m: DemoModel) -> list[list[object]]:
         ["坐标系", "villages.geojson、facilities.xlsx、schools_gbk.csv 为 WGS84；"
                   "communities.csv 为 GCJ-02（模拟从高德地图拾取）"],
         ["编码", "schools_gbk.csv 为 GBK 编码；communities.csv 为 UTF-8（带 BOM）"],
-        ["建设情况取值", "已建成 / 在建 / 规划 / 未建"],
+        ["建设情况取值", " / ".join(STATUS_ZH.values())],
         ["生成方式", "python -m coverage.datasets.demo --out DIR（固定随机种子，可逐字节复现）"],
     ]
 

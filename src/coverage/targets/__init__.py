@@ -16,6 +16,9 @@ from coverage.targets._model import (
     Indicator,
     Selector,
     TargetPreset,
+    is_room_rate,
+)
+from coverage.targets._presets import (
     apply_overrides,
     list_presets,
     load_preset,
@@ -28,15 +31,9 @@ from coverage.targets.engine import (
     NO_DATA,
     NOT_APPLICABLE,
     UNMET,
+    GapNote,
     GapResult,
     compute_gaps,
-)
-from coverage.targets.output import (
-    format_gaps_text,
-    format_indicator,
-    format_preset_list,
-    format_target,
-    write_gaps,
 )
 
 __all__ = [
@@ -48,20 +45,17 @@ __all__ = [
     "UNMET",
     "Citation",
     "Condition",
+    "GapNote",
     "GapResult",
     "Indicator",
     "Selector",
     "TargetPreset",
     "apply_overrides",
     "compute_gaps",
-    "format_gaps_text",
-    "format_indicator",
-    "format_preset_list",
-    "format_target",
     "gaps_for_region",
+    "is_room_rate",
     "list_presets",
     "load_preset",
     "preset_from_config",
     "preset_names",
-    "write_gaps",
 ]

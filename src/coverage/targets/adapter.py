@@ -1,7 +1,8 @@
-"""Gap analysis of a loaded :class:`~coverage.region.Region` (the thin geo layer).
+"""The gaps stage: completion rates of a :class:`~coverage.region.Region` against its targets.
 
-The engine works on plain layer tables; this picks the preset the region's ``[targets]``
-table asks for (or ``preset``), applies its overrides and runs the engine.
+The engine works on plain layer tables; this thin layer resolves the preset the ``[targets]``
+section asks for (or ``preset``), applies its overrides and custom indicators and runs the
+engine on the region's layers and townships.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from coverage._errors import InputError
-from coverage.targets._model import preset_from_config
+from coverage.config import TargetsConfig
+from coverage.targets._presets import preset_from_config
 from coverage.targets.engine import GapResult, compute_gaps
 
 if TYPE_CHECKING:
@@ -19,22 +20,22 @@ if TYPE_CHECKING:
 __all__ = ["gaps_for_region"]
 
 
-def gaps_for_region(region: Region, *, preset: str | None = None) -> GapResult:
-    """Completion rates of ``region`` against its target preset (or ``preset``).
+def gaps_for_region(region: Region, targets: TargetsConfig | None = None, *,
+                    preset: str | None = None) -> GapResult:
+    """Completion rates of ``region`` against the targets of ``targets``.
 
     Parameters
     ----------
     region
-        A region loaded from a region TOML.
+        The region (loaded from a TOML or built with ``region_from_frames``).
+    targets
+        The ``[targets]`` section (default: the national 2018 preset without overrides).
     preset
-        A preset name or TOML path replacing the config's ``[targets] preset``.
+        A preset name or TOML path replacing ``targets.preset``.
     """
-    if region.config is None:
-        raise InputError.single("gap analysis needs a region loaded from a region TOML",
-                                fix="use coverage.load_region(path)")
-    targets = region.config.targets
+    targets = targets if targets is not None else TargetsConfig()
     if preset:
         targets = replace(targets, preset=preset)
-    tp = preset_from_config(targets, base_dir=region.config.base_dir)
+    tp = preset_from_config(targets, base_dir=targets.base_dir)
     return compute_gaps(layers=region.layers, townships=region.townships, preset=tp,
                         county_code=region.code, county_name=region.name)

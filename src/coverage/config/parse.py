@@ -1,9 +1,8 @@
-"""Region configuration: a TOML file read with :mod:`tomllib` into frozen dataclasses.
+"""Reading a region TOML (:mod:`tomllib`) into :mod:`coverage.config.model` dataclasses.
 
 Every problem in the file (unknown keys, wrong types, values outside the allowed set,
-missing files) is collected and raised together as one :class:`~coverage._errors.ConfigError`
+missing files) is collected and raised together as one :class:`~coverage.problems.ConfigError`
 whose problems carry the TOML key path (``layers.school.columns.lon``) and the allowed values.
-The schema is documented in ``docs/design.md``; ``data/demo/region.toml`` is a full example.
 """
 
 from __future__ import annotations
@@ -12,273 +11,50 @@ import copy
 import difflib
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from coverage._errors import ConfigError
-from coverage._validate import Problems
+from coverage.config.model import (
+    BASEMAPS,
+    MODELS,
+    MODES,
+    AccessConfig,
+    AdminConfig,
+    LayerConfig,
+    LedgerConfig,
+    MapConfig,
+    OptimizeConfig,
+    RegionConfig,
+    RegionInfo,
+    ServiceConfig,
+    TargetsConfig,
+    Threshold,
+    default_services,
+)
+from coverage.problems import ConfigError, Problems
+from coverage.vocabulary import (
+    ADMIN_LEVELS,
+    CANONICAL_FIELDS,
+    KNOWN_KINDS,
+    STATUS_SYNONYMS,
+    STATUSES,
+)
 
-__all__ = [
-    "ADMIN_LEVELS",
-    "CANONICAL_FIELDS",
-    "KIND_LABELS",
-    "KNOWN_KINDS",
-    "STATUSES",
-    "STATUS_LABELS",
-    "AccessConfig",
-    "AdminConfig",
-    "LayerConfig",
-    "LedgerConfig",
-    "MapConfig",
-    "OptimizeConfig",
-    "RegionConfig",
-    "RegionInfo",
-    "ServiceConfig",
-    "TargetsConfig",
-    "Threshold",
-    "load_config",
-    "parse_config",
-]
-
-ADMIN_LEVELS: tuple[str, ...] = ("county", "township", "village")
-
-KIND_LABELS: dict[str, str] = {
-    "village": "行政村",
-    "community": "城市社区",
-    "school": "学校",
-    "health_center": "乡镇卫生院/社区卫生服务中心",
-    "hospital": "医院",
-    "service_site": "心理服务站点",
-    "governance_center": "综治中心",
-    "petition_office": "信访接待场所",
-    "institution": "机关企事业单位",
-    "rehab": "社区康复机构",
-}
-KNOWN_KINDS: tuple[str, ...] = tuple(KIND_LABELS)
-
-STATUSES: tuple[str, ...] = ("built", "under_construction", "planned", "none")
-STATUS_LABELS: dict[str, str] = {
-    "built": "已建成",
-    "under_construction": "在建",
-    "planned": "规划",
-    "none": "无",
-}
-
-#: canonical field -> (type, 中文 label).  "str" fields stay text; "float" are parsed numbers.
-CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
-    "id": ("str", "代码"),
-    "name": ("str", "名称"),
-    "lon": ("coord", "经度"),
-    "lat": ("coord", "纬度"),
-    "wkt": ("wkt", "WKT几何"),
-    "township": ("str", "所属乡镇"),
-    "status": ("status", "建设状态"),
-    "population": ("float", "人口"),
-    "ur_code": ("str", "城乡分类代码"),
-    "subtype": ("subtype", "类别"),
-    "grade": ("grade", "等级"),
-    "enrolment": ("float", "在校学生数"),
-    "counsellors": ("float", "心理咨询员"),
-    "social_workers": ("float", "社会工作者"),
-    "psychiatrists": ("float", "精神科医师"),
-    "psych_teachers": ("float", "心理健康教育教师"),
-    "professionals": ("float", "心理服务专业人员"),
-    "demonstration": ("bool", "示范点"),
-    "cost": ("float", "建设成本(万元)"),
-    "capacity": ("float", "服务能力"),
-}
-
-MODELS = ("mclp", "lscp", "pmedian", "pcenter", "quota")
-BASEMAPS = ("none", "osm", "tianditu", "amap")
-MODES = ("walk", "drive")
+__all__ = ["apply_scenario", "load_config", "parse_config"]
 
 
-@dataclass(frozen=True)
-class RegionInfo:
-    """The ``[region]`` table."""
-
-    name: str
-    code: str
-    data_date: str = ""
-    source: str = ""
-    organisation: str = ""
-    strict: bool = False
-    metric_crs: str = "auto"
-
-
-@dataclass(frozen=True)
-class AdminConfig:
-    """One ``[[admin]]`` level."""
-
-    level: str
-    file: Path
-    code_column: str
-    name_column: str
-    parent_column: str = ""
-    layer: str = ""
-    crs: str = ""
-    encoding: str = ""
-
-
-@dataclass(frozen=True)
-class LedgerConfig:
-    """A 台账 table joined to a layer by code (``[layers.KIND.ledger]``)."""
-
-    file: Path
-    key: str
-    sheet: str = ""
-    header_row: int = 1
-    encoding: str = "auto"
-    columns: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class LayerConfig:
-    """One ``[layers.KIND]`` table."""
-
-    kind: str
-    file: Path
-    columns: Mapping[str, str]
-    sheet: str = ""
-    header_row: int = 1
-    encoding: str = "auto"
-    crs: str = "EPSG:4326"
-    layer: str = ""
-    status_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    subtype_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    ledger: LedgerConfig | None = None
-
-
-@dataclass(frozen=True)
-class TargetsConfig:
-    """The ``[targets]`` table."""
-
-    preset: str = "national_2018"
-    overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    custom: tuple[Mapping[str, Any], ...] = ()
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """A travel-time threshold: ``mode`` is ``walk`` or ``drive``."""
-
-    mode: Literal["walk", "drive"]
-    minutes: float
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    """One ``[[access.services]]`` entry: which sites serve which demand, within what time."""
-
-    id: str
-    name: str
-    site_layers: tuple[str, ...]
-    demand_layers: tuple[str, ...]
-    site_statuses: tuple[str, ...] = ("built",)
-    staff_column: str | None = None
-    urban: Threshold = Threshold("walk", 15.0)
-    rural: Threshold = Threshold("drive", 30.0)
-
-
-def _default_services() -> tuple[ServiceConfig, ...]:
-    return (
-        ServiceConfig(
-            id="counselling",
-            name="村(社区)心理咨询室/社会工作室",
-            site_layers=("village", "community", "service_site"),
-            demand_layers=("village", "community"),
-            staff_column="counsellors",
-        ),
-    )
-
-
-@dataclass(frozen=True)
-class AccessConfig:
-    """The ``[access]`` table."""
-
-    network: Path | None = None
-    download: bool = False
-    cache_dir: Path | None = None
-    snap_limit_m: float = 1000.0
-    walk_speed_kmh: float = 4.5
-    max_minutes: float = 60.0
-    speeds_kmh: Mapping[str, float] = field(default_factory=dict)
-    services: tuple[ServiceConfig, ...] = field(default_factory=_default_services)
-
-    def service(self, service_id: str) -> ServiceConfig:
-        """Return the service with this id (``ConfigError`` naming the known ids if absent)."""
-        for s in self.services:
-            if s.id == service_id:
-                return s
-        known = ", ".join(s.id for s in self.services)
+def apply_scenario(config: RegionConfig, name: str) -> RegionConfig:
+    """``config`` with scenario ``name``'s overrides applied (``[scenarios.NAME]``)."""
+    if name not in config.scenarios:
         raise ConfigError.single(
-            f"unknown service '{service_id}'",
-            column="access.services",
-            fix=f"use one of: {known}",
+            f"unknown scenario '{name}'",
+            file=str(config.path) if config.path else None,
+            column="scenarios",
+            fix="use one of: " + (", ".join(config.scenarios) or "(none defined)"),
         )
-
-
-@dataclass(frozen=True)
-class OptimizeConfig:
-    """The ``[optimize]`` table."""
-
-    model: str = "quota"
-    service: str = "counselling"
-    p: int = 10
-    candidate_layers: tuple[str, ...] = ("village", "community")
-    candidate_statuses: tuple[str, ...] = ("none", "planned", "under_construction")
-    budget: float = 0.0
-    time_limit_s: float = 60.0
-    mip_gap: float = 0.0
-    phases: int = 3
-
-
-@dataclass(frozen=True)
-class MapConfig:
-    """The ``[map]`` table."""
-
-    basemap: str = "none"
-    tianditu_key: str = ""
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class RegionConfig:
-    """A whole region configuration.
-
-    ``raw`` keeps the parsed TOML (for ``run.json`` and scenario overrides); ``path`` is the
-    TOML file and ``base_dir`` its folder (relative paths resolve against it).
-    """
-
-    region: RegionInfo
-    admin: tuple[AdminConfig, ...]
-    layers: Mapping[str, LayerConfig]
-    targets: TargetsConfig
-    access: AccessConfig
-    optimize: OptimizeConfig
-    map: MapConfig
-    scenarios: Mapping[str, Mapping[str, Any]]
-    path: Path | None = None
-    base_dir: Path = Path(".")
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    def admin_level(self, level: str) -> AdminConfig | None:
-        """Return the ``[[admin]]`` entry for ``level`` or ``None``."""
-        return next((a for a in self.admin if a.level == level), None)
-
-    def with_scenario(self, name: str) -> RegionConfig:
-        """Return the configuration with scenario ``name``'s overrides applied."""
-        if name not in self.scenarios:
-            raise ConfigError.single(
-                f"unknown scenario '{name}'",
-                file=str(self.path) if self.path else None,
-                column="scenarios",
-                fix="use one of: " + (", ".join(self.scenarios) or "(none defined)"),
-            )
-        merged = _deep_merge(dict(self.raw), dict(self.scenarios[name]))
-        merged.pop("scenarios", None)
-        return parse_config(merged, base_dir=self.base_dir, path=self.path)
+    merged = _deep_merge(dict(config.raw), dict(config.scenarios[name]))
+    merged.pop("scenarios", None)
+    return parse_config(merged, base_dir=config.base_dir, path=config.path)
 
 
 def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -436,8 +212,8 @@ def parse_config(
     """Validate an already-parsed TOML mapping (see :func:`load_config`)."""
     problems = Problems()
     r = _Reader(problems, str(path) if path else None, base_dir)
-    r.table(data, "", ["region", "admin", "layers", "targets", "access", "optimize", "map",
-                       "scenarios"])
+    r.table(data, "", ["region", "admin", "layers", "targets", "access", "optimize", "suggest",
+                       "map", "scenarios"])
 
     reg = _as_table(r, data, "region", required=True)
     r.table(reg, "region", ["name", "code", "data_date", "source", "organisation", "strict",
@@ -456,7 +232,11 @@ def parse_config(
     layers = _parse_layers(r, data.get("layers"))
     targets = _parse_targets(r, _as_table(r, data, "targets"))
     access = _parse_access(r, _as_table(r, data, "access"), layers)
-    optimize = _parse_optimize(r, _as_table(r, data, "optimize"), access)
+    if "suggest" in data and "optimize" in data:
+        r.err("suggest", "both [suggest] and [optimize] are given; they are the same section",
+              fix="keep one of them (the demo uses [optimize])")
+    opt_key = "suggest" if "suggest" in data and "optimize" not in data else "optimize"
+    optimize = _parse_optimize(r, _as_table(r, data, opt_key), access)
     mp = _as_table(r, data, "map")
     r.table(mp, "map", ["basemap", "tianditu_key", "title"])
     map_cfg = MapConfig(
@@ -564,7 +344,7 @@ def _parse_vocab(r: _Reader, value: Any, key: str, allowed: Sequence[str] | None
         items = v if isinstance(v, list) else None
         if items is None or not all(isinstance(x, str | int) for x in items):
             r.err(f"{key}.{k}", "expected a list of cell values (strings)", value=v,
-                  fix=f'{k} = ["是", "已建成"]')
+                  fix=f'{k} = ' + str(list(STATUS_SYNONYMS.get(k, ("…",))[:2])))
             continue
         out[k] = tuple(str(x).strip() for x in items)
     return out
@@ -658,6 +438,7 @@ def _parse_targets(r: _Reader, t: Mapping[str, Any]) -> TargetsConfig:
         preset=r.get(t, "targets", "preset", str, "national_2018"),
         overrides=dict(overrides),
         custom=tuple(custom),
+        base_dir=r.base_dir,
     )
 
 
@@ -692,7 +473,7 @@ def _parse_access(r: _Reader, a: Mapping[str, Any], layers: Mapping[str, LayerCo
                     r.err(f"access.speeds_kmh.{k}", "speed must be positive", value=v)
                 else:
                     clean_speeds[k] = float(v)
-    services = _default_services()
+    services = default_services()
     if "services" in a:
         raw = a["services"]
         parsed: list[ServiceConfig] = []
@@ -756,7 +537,7 @@ def _opt_dir(r: _Reader, a: Mapping[str, Any], name: str) -> Path | None:
 
 def _parse_optimize(r: _Reader, o: Mapping[str, Any], access: AccessConfig) -> OptimizeConfig:
     r.table(o, "optimize", ["model", "service", "p", "candidate_layers", "candidate_statuses",
-                            "budget", "time_limit_s", "mip_gap", "phases"])
+                            "budget", "time_limit_s", "mip_gap", "phases", "indicator"])
     cfg = OptimizeConfig(
         model=r.get(o, "optimize", "model", str, "quota", choices=MODELS),
         service=r.get(o, "optimize", "service", str, access.services[0].id
@@ -772,6 +553,7 @@ def _parse_optimize(r: _Reader, o: Mapping[str, Any], access: AccessConfig) -> O
         time_limit_s=r.get(o, "optimize", "time_limit_s", float, 60.0),
         mip_gap=r.get(o, "optimize", "mip_gap", float, 0.0),
         phases=r.get(o, "optimize", "phases", int, 3),
+        indicator=r.get(o, "optimize", "indicator", str, ""),
     )
     if cfg.p < 0:
         r.err("optimize.p", "must be 0 or more", value=cfg.p)

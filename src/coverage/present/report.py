@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from coverage.io import atomic_path, atomic_write
+from coverage.outputs import atomic_path, atomic_write
+from coverage.vocabulary import ACCESS_STATUS, GAP_STATUS, YES_NO
 
 __all__ = [
     "ReportContent",
@@ -70,8 +71,9 @@ figcaption{font-size:13px;color:#52606d}
 footer{margin-top:40px;font-size:12px;color:#7b8794;border-top:1px solid #e4e7eb;padding-top:8px}
 """
 
-_GOOD = {"达标", "是", "已达标"}
-_BAD = {"未达标", "否", "不可达"}
+# cells coloured in the HTML tables: the words of good and bad outcomes
+_GOOD = {GAP_STATUS.label("met"), YES_NO.label("yes")}
+_BAD = {GAP_STATUS.label("unmet"), YES_NO.label("no"), ACCESS_STATUS.label("unreachable")}
 
 
 def _table_html(df: pd.DataFrame, max_rows: int) -> str:
@@ -162,7 +164,7 @@ def _column_widths_cm(df: pd.DataFrame, total_cm: float) -> list[float]:
     Word's equal split squeezes a long citation into a sliver while a 2-digit count gets
     as much room; widths follow the widest cell (capped, so one long text cannot take all).
     """
-    from coverage._text import display_width
+    from coverage.present._text import display_width
 
     need = []
     for col in df.columns:

@@ -1,4 +1,4 @@
-"""Gap writers (CSV/XLSX/JSON) and the CLI text table."""
+"""Presentation of the gaps stage: writers (CSV/XLSX/JSON) and the CLI text table."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from coverage._text import display_width, pad
-from coverage.targets import UNMET, GapResult, apply_overrides, compute_gaps, load_preset
-from coverage.targets.output import TABLE_LABELS, format_gaps_text, write_gaps
+from coverage.present._text import display_width, pad
+from coverage.present.gaps import sheets, text, write_tables
+from coverage.targets import GapResult, apply_overrides, compute_gaps, load_preset
+from coverage.vocabulary import COLUMNS, GAP_STATUS
+
+UNMET = GAP_STATUS.label("unmet")
 
 TOWNSHIPS = pd.DataFrame({"code": ["T1", "T2"], "name": ["城关镇", "北街街道"]})
 
@@ -50,13 +53,13 @@ def result() -> GapResult:
 
 
 def test_write_gaps_files(result: GapResult, tmp_path: Path) -> None:
-    paths = write_gaps(result, tmp_path / "out")
+    paths = write_tables(result, tmp_path / "out")
     assert set(paths) == {"csv", "xlsx", "json"}
     assert all(p.is_file() for p in paths.values())
     raw = paths["csv"].read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # utf-8-sig for Excel
     csv = pd.read_csv(paths["csv"], encoding="utf-8-sig", dtype={"unit_code": str})
-    assert list(csv.columns) == list(result.table.columns)
+    assert list(csv.columns) == [c if c != "notes" else "note" for c in result.table.columns]
     assert len(csv) == len(result.table) == 4 * 3
     county = csv[(csv["indicator_id"] == "village_room_rate") & (csv["unit_level"] == "county")]
     assert county["shortfall"].tolist() == [2]
@@ -70,21 +73,23 @@ def test_write_gaps_files(result: GapResult, tmp_path: Path) -> None:
 
 
 def test_xlsx_formatting(result: GapResult, tmp_path: Path) -> None:
-    path = write_gaps(result, tmp_path)["xlsx"]
+    path = write_tables(result, tmp_path)["xlsx"]
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["指标汇总", "乡镇排名", "村居明细"]
+    assert wb.sheetnames == list(sheets(result)) == ["指标达标情况", "乡镇排名", "村居明细"]
     for ws in wb.worksheets:
         assert ws.freeze_panes == "A2"
-    ws = wb["指标汇总"]
+    ws = wb["指标达标情况"]
     headers = [c.value for c in ws[1]]
-    assert headers == [TABLE_LABELS[c] for c in result.table.columns]
-    assert {"指标名称", "缺口", "状态", "政策依据"} <= set(headers)
+    cols = ["note" if c == "notes" else c for c in result.table.columns]
+    assert headers == [COLUMNS.label("gap_status") if c == "status" else COLUMNS.label(c)
+                       for c in cols]
+    assert {"指标", "缺口", "状态", "政策依据", "完成率"} <= set(headers)
     col = {h: i + 1 for i, h in enumerate(headers)}
     # row 2 is the county row of village_room_rate (a rate): percentage formats
     assert ws.cell(2, col["指标代码"]).value == "village_room_rate"
-    assert ws.cell(2, col["现状"]).number_format == "0.0%"
+    assert ws.cell(2, col["完成率"]).number_format == "0.0%"
     assert ws.cell(2, col["目标"]).number_format == "0.0%"
-    assert ws.cell(2, col["现状"]).value == pytest.approx(0.5)
+    assert ws.cell(2, col["完成率"]).value == pytest.approx(0.5)
     assert ws.cell(2, col["状态"]).value == UNMET
     assert ws.cell(2, col["是否达标"]).value == "否"
     # conditional red fill for 未达标 rows
@@ -92,11 +97,11 @@ def test_xlsx_formatting(result: GapResult, tmp_path: Path) -> None:
     assert any(UNMET in f for r in rules for f in r.formula)
     assert all(r.dxf is not None and r.dxf.fill is not None for r in rules)
     # column widths fit Chinese text: the name column is at least as wide as its longest name
-    name_letter = openpyxl.utils.get_column_letter(col["指标名称"])
+    name_letter = openpyxl.utils.get_column_letter(col["指标"])
     longest = max(display_width(str(v)) for v in result.table["indicator_name"])
     assert ws.column_dimensions[name_letter].width >= longest
     flags = wb["村居明细"]
-    assert [c.value for c in flags[1]][:5] == ["指标代码", "指标名称", "图层", "代码", "名称"]
+    assert [c.value for c in flags[1]][:5] == ["指标代码", "指标", "图层", "代码", "名称"]
     assert [flags.cell(r, 4).value for r in range(2, 5)] == ["V4", "V5", "V6"]
     assert flags.cell(2, 3).value == "行政村"
     rank = wb["乡镇排名"]
@@ -112,8 +117,8 @@ def test_display_width_and_pad() -> None:
 
 
 def test_format_gaps_text_is_aligned(result: GapResult) -> None:
-    text = format_gaps_text(result)
-    lines = text.splitlines()
+    out = text(result)
+    lines = out.splitlines()
     assert lines[0].startswith("示范县 (370899)")
     header = next(i for i, ln in enumerate(lines) if ln.startswith("指标"))
     table = lines[header:header + 2 + 4]  # header, rule, 4 indicators
@@ -126,6 +131,6 @@ def test_format_gaps_text_is_aligned(result: GapResult) -> None:
                 starts.append(display_width(ln[:pos + 2]))
                 break
     assert len(starts) == 5 and len(set(starts)) == 1
-    assert "3/6" in text and "50.0%" in text and "≥80%" in text
-    assert "petition_office_room_rate" in text and "petition_office" in text  # 无数据 section
-    assert "北街街道" in text
+    assert "3/6" in out and "50.0%" in out and "≥80%" in out
+    assert "petition_office_room_rate" in out and "petition_office" in out  # 无数据 section
+    assert "北街街道" in out

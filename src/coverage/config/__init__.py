@@ -1,0 +1,55 @@
+"""Region configuration: a TOML file read with :mod:`tomllib` into frozen dataclasses.
+
+:mod:`coverage.config.model` holds the dataclasses (one per TOML section),
+:mod:`coverage.config.parse` the reader that collects every problem with its key path.
+"""
+
+from coverage.config.model import (
+    ADMIN_LEVELS,
+    BASEMAPS,
+    CANONICAL_FIELDS,
+    KIND_LABELS,
+    KNOWN_KINDS,
+    MODELS,
+    MODES,
+    STATUS_LABELS,
+    STATUSES,
+    AccessConfig,
+    AdminConfig,
+    LayerConfig,
+    LedgerConfig,
+    MapConfig,
+    OptimizeConfig,
+    RegionConfig,
+    RegionInfo,
+    ServiceConfig,
+    TargetsConfig,
+    Threshold,
+)
+from coverage.config.parse import apply_scenario, load_config, parse_config
+
+__all__ = [
+    "ADMIN_LEVELS",
+    "BASEMAPS",
+    "CANONICAL_FIELDS",
+    "KIND_LABELS",
+    "KNOWN_KINDS",
+    "MODELS",
+    "MODES",
+    "STATUSES",
+    "STATUS_LABELS",
+    "AccessConfig",
+    "AdminConfig",
+    "LayerConfig",
+    "LedgerConfig",
+    "MapConfig",
+    "OptimizeConfig",
+    "RegionConfig",
+    "RegionInfo",
+    "ServiceConfig",
+    "TargetsConfig",
+    "Threshold",
+    "apply_scenario",
+    "load_config",
+    "parse_config",
+]

@@ -394,3 +394,14 @@ def test_county_total_count_is_not_split_per_township() -> None:
     assert (t1["numerator"], t1["status"]) == (30, NOT_APPLICABLE)
     assert pd.isna(t1["shortfall"]) and pd.isna(t1["target"])
     assert res.ranking["site_shortfall"].tolist() == [0, 0, 0]
+
+
+def test_empty_layer_is_no_data_not_zero() -> None:
+    # A header-only petition-office file must not read as "0 of 0, not applicable": the
+    # indicator has no data, and the headline count of unmet/no-data indicators says so.
+    empty = layer("petition_office", [])
+    res = run({"petition_office": empty},
+              only(load_preset("national_2018"), "petition_office_room_rate"))
+    c = row(res, "petition_office_room_rate", "370899")
+    assert c["status"] == NO_DATA
+    assert "petition_office" in c["note"]

@@ -68,7 +68,8 @@ def _gather(layers: Mapping[str, pd.DataFrame], kinds: Sequence[str],
     base = ["id", "name", "kind", "township_code", "township_name"]
     for kind in kinds:
         gdf = layers.get(kind)
-        if gdf is None:
+        if gdf is None or len(gdf) == 0:
+            # a header-only file cannot say that the county has none: no data, not zero
             absent.append(kind)
             continue
         df = pd.DataFrame(index=range(len(gdf)))

@@ -78,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--service", help="access service id (default: the config's)")
     p.add_argument("--time-limit", type=float, help="solver time limit in seconds")
     p.add_argument("--budget", type=float, help="total budget (万元)")
+    p.add_argument("--force", type=_codes, metavar="CODE,…",
+                   help="candidates that must be built (locked sites), comma-separated codes")
+    p.add_argument("--exclude", type=_codes, metavar="CODE,…",
+                   help="candidates that must not be built (e.g. 该村无场地)")
     _add_out(p)
     p.set_defaults(func=_cmd_suggest)
 
@@ -109,6 +113,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("id", help="preset name or indicator id")
     t.set_defaults(func=_cmd_targets_show)
     return parser
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    """``"a,b, c"`` -> ``("a", "b", "c")`` (also full-width commas)."""
+    return tuple(c.strip() for c in text.replace("，", ",").split(",") if c.strip())
 
 
 def _version() -> str:
@@ -168,9 +177,15 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
 
     result = suggest_stage(args.region, strict=args.strict, model=args.model, p=args.p,
                            service=args.service, time_limit=args.time_limit,
-                           budget=args.budget,
+                           budget=args.budget, force=args.force, exclude=args.exclude,
                            out=_out_dir(args, "suggest") if args.out else None, echo=print)
-    return 0 if result.feasible else EXIT_INFEASIBLE
+    if result.feasible:
+        return 0
+    from coverage.present.suggest import notes_text
+
+    print("选址优化无可行方案 (no feasible plan): "
+          + (notes_text(result.infeasible) or result.solver.message), file=sys.stderr)
+    return EXIT_INFEASIBLE
 
 
 def _cmd_map(args: argparse.Namespace) -> int:

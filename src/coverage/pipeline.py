@@ -26,7 +26,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -136,13 +136,15 @@ def access_stage(config: RegionConfig | str | Path, *, strict: bool | None = Non
 def suggest_stage(config: RegionConfig | str | Path, *, strict: bool | None = None,
                   model: str | None = None, p: int | None = None, service: str | None = None,
                   time_limit: float | None = None, budget: float | None = None,
+                  force: Sequence[str] | None = None, exclude: Sequence[str] | None = None,
                   out: Path | None = None, echo: Echo | None = None) -> SuggestResult:
     """``coverage suggest``: where to build next; tables when ``out`` is set."""
     cfg = _config(config)
     region = load_region(cfg, strict=strict)
     gaps = analyse_gaps(region, cfg)
     result = suggest(region, cfg, context=build_access(region, cfg), gaps=gaps, model=model,
-                     p=p, service=service, time_limit=time_limit, budget=budget)
+                     p=p, service=service, time_limit=time_limit, budget=budget, force=force,
+                     exclude=exclude)
     if echo:
         echo(p_suggest.text(result))
     if out is not None:

@@ -47,7 +47,7 @@ from coverage.optimize import (
     solve_pmedian,
     solve_quota,
 )
-from coverage.problems import InputError
+from coverage.problems import InputError, Problem
 from coverage.region import Region
 from coverage.targets import GapResult, Indicator
 from coverage.vocabulary import Note
@@ -143,6 +143,8 @@ def suggest_sites(
     service: str | None = None,
     time_limit: float | None = None,
     budget: float | None = None,
+    force: Sequence[str] | None = None,
+    exclude: Sequence[str] | None = None,
 ) -> SuggestResult:
     """Suggest new sites for the region.
 
@@ -156,8 +158,9 @@ def suggest_sites(
         The run's :class:`~coverage.access.AccessContext` (points attached to the roads).
     gaps
         The gaps stage's result: the indicator's township shortfalls and units.
-    model, p, service, time_limit, budget
-        Override the section's values (the command line's options).
+    model, p, service, time_limit, budget, force, exclude
+        Override the section's values (the command line's options): ``force`` are codes of
+        candidates that must be built (locked), ``exclude`` codes that must not be.
 
     Returns
     -------
@@ -170,6 +173,8 @@ def suggest_sites(
         service=optimize.service if service is None else service,
         time_limit_s=optimize.time_limit_s if time_limit is None else time_limit,
         budget=optimize.budget if budget is None else budget,
+        force=optimize.force if force is None else tuple(force),
+        exclude=optimize.exclude if exclude is None else tuple(exclude),
     )
     svc = context.config.service(cfg.service)
     notes: list[Note] = []
@@ -184,7 +189,8 @@ def suggest_sites(
         notes.append(Note.of("no_population"))
     weights = np.nan_to_num(weights, nan=0.0)
     fixed = np.flatnonzero(m.sites["existing"].to_numpy(dtype=bool))
-    cand = np.flatnonzero(m.sites["candidate"].to_numpy(dtype=bool))
+    forced, barred = _planner_choices(m, cfg)
+    cand = np.setdiff1d(np.flatnonzero(m.sites["candidate"].to_numpy(dtype=bool)), barred)
     excluded = np.setdiff1d(np.arange(len(m.sites)), np.union1d(fixed, cand))
     cost = m.sites["cost"].to_numpy(dtype=float)
     use_budget = cfg.budget > 0
@@ -245,7 +251,7 @@ def suggest_sites(
         infeasible.append(Note.of("no_candidates"))
     else:
         res = _solve(model_used, covers=covers, travel=travel, weights=weights, fixed=fixed,
-                     excluded=excluded, cost=cost if use_budget else None,
+                     forced=forced, excluded=excluded, cost=cost if use_budget else None,
                      budget=cfg.budget if use_budget else None, group=group, min_new=quota,
                      p=p_req, time_limit=cfg.time_limit_s, mip_gap=cfg.mip_gap)
         if res.status == "infeasible" and not infeasible:
@@ -288,11 +294,12 @@ def _infeasible(model: str, message: str) -> LocationResult:
 
 
 def _solve(model: str, *, covers: sp.csr_array, travel: sp.csr_array, weights: np.ndarray,
-           fixed: np.ndarray, excluded: np.ndarray, cost: np.ndarray | None,
+           fixed: np.ndarray, forced: np.ndarray, excluded: np.ndarray, cost: np.ndarray | None,
            budget: float | None, group: np.ndarray, min_new: np.ndarray, p: int,
            time_limit: float, mip_gap: float) -> LocationResult:
     """Run one model; a site's build cost is ``site_cost`` in every model."""
-    common: dict[str, Any] = {"fixed": fixed, "excluded": excluded, "time_limit": time_limit}
+    common: dict[str, Any] = {"fixed": fixed, "forced": forced, "excluded": excluded,
+                              "time_limit": time_limit}
     if model == "mclp":
         return solve_mclp(covers, weights, p=p, mip_gap=mip_gap, cost=cost, budget=budget,
                           **common)
@@ -309,6 +316,39 @@ def _solve(model: str, *, covers: sp.csr_array, travel: sp.csr_array, weights: n
         return solve_pcenter(travel, p=p, site_cost=cost, budget=budget, **common)
     raise InputError.single(f"unknown model {model!r}", column="optimize.model",
                             fix="mclp, lscp, pmedian, pcenter or quota")
+
+
+def _planner_choices(m: SiteDemandMatrix, cfg: OptimizeConfig
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Site indices of the codes the planner locked (``force``) and excluded (``exclude``)."""
+    ids = m.sites["id"].astype(str).to_numpy()
+    existing = m.sites["existing"].to_numpy(dtype=bool)
+    candidate = m.sites["candidate"].to_numpy(dtype=bool)
+    problems = []
+    out = []
+    for key, codes in (("force", cfg.force), ("exclude", cfg.exclude)):
+        idx = []
+        for code in codes:
+            hits = np.flatnonzero(ids == str(code).strip())
+            if not len(hits):
+                problems.append(("is not a site or candidate of this service", key, code))
+            elif existing[hits].any():
+                problems.append(("already has a room (it is an existing site)", key, code))
+            elif not candidate[hits].any():
+                problems.append(("is not a candidate (check candidate_layers/statuses)", key,
+                                 code))
+            else:
+                idx.extend(hits[candidate[hits]].tolist())
+        out.append(np.unique(np.asarray(idx, dtype=np.int64)))
+    both = np.intersect1d(out[0], out[1])
+    for j in both:
+        problems.append(("is both locked and excluded", "exclude", ids[j]))
+    if problems:
+        fix = ("use the codes of candidate villages/communities (see suggested_sites.csv or "
+               "the 台账)")
+        raise InputError([Problem(None, None, f"optimize.{key}", code, f"{code} {msg}", fix)
+                          for msg, key, code in problems])
+    return out[0], out[1]
 
 
 # ---------------------------------------------------------------------------------- indicator

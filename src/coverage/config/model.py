@@ -198,6 +198,10 @@ class OptimizeConfig:
     #: the rate indicator whose township shortfalls are the quotas and whose rates are shown
     #: before/after; "" = the preset's room indicator (TargetPreset.room_indicator)
     indicator: str = ""
+    #: codes of candidates that must be built (a planner's locked sites)
+    force: tuple[str, ...] = ()
+    #: codes of candidates that must not be built (e.g. 该村无场地)
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -537,7 +537,8 @@ def _opt_dir(r: _Reader, a: Mapping[str, Any], name: str) -> Path | None:
 
 def _parse_optimize(r: _Reader, o: Mapping[str, Any], access: AccessConfig) -> OptimizeConfig:
     r.table(o, "optimize", ["model", "service", "p", "candidate_layers", "candidate_statuses",
-                            "budget", "time_limit_s", "mip_gap", "phases", "indicator"])
+                            "budget", "time_limit_s", "mip_gap", "phases", "indicator",
+                            "force", "exclude"])
     cfg = OptimizeConfig(
         model=r.get(o, "optimize", "model", str, "quota", choices=MODELS),
         service=r.get(o, "optimize", "service", str, access.services[0].id
@@ -554,6 +555,8 @@ def _parse_optimize(r: _Reader, o: Mapping[str, Any], access: AccessConfig) -> O
         mip_gap=r.get(o, "optimize", "mip_gap", float, 0.0),
         phases=r.get(o, "optimize", "phases", int, 3),
         indicator=r.get(o, "optimize", "indicator", str, ""),
+        force=r.str_list(o, "optimize", "force", ()),
+        exclude=r.str_list(o, "optimize", "exclude", ()),
     )
     if cfg.p < 0:
         r.err("optimize.p", "must be 0 or more", value=cfg.p)

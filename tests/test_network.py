@@ -181,6 +181,8 @@ def test_build_graph_rejects_bad_input() -> None:
         build_graph([0], [1], [-1.0], 10.0, False, x=[0, 1], y=[0, 0])
     with pytest.raises(ValueError, match="positions"):
         build_graph([0], [5], [1.0], 10.0, False, x=[0, 1], y=[0, 0])
+    with pytest.raises(ValueError, match="node_id"):
+        build_graph([0], [1], [1.0], 10.0, False, x=[0, 1], y=[0, 0], node_id=[7])
 
 
 def test_path_lengths_matches_walking_the_tree() -> None:
@@ -428,6 +430,20 @@ def test_travel_matrix_on_demo_network_equals_full_graph_dijkstra() -> None:
 
 
 # --------------------------------------------------------------------------- OSM reading
+
+
+def test_graphs_carry_osm_node_ids() -> None:
+    seg = read_osm(FIXTURES / "net_small.osm")
+    g = graph_from_segments(seg, profile="drive", crs=CRS, retain_all=True)
+    assert g.node_id is not None
+    # node 1 of the fixture sits at 117.3000E 35.6000N, node 3 at 117.3020E
+    one = int(np.flatnonzero(g.node_id == 1)[0])
+    three = int(np.flatnonzero(g.node_id == 3)[0])
+    assert g.x[three] - g.x[one] == pytest.approx(181.2, abs=1.0)  # 0.002° at 35.6°N
+    att = attach_points(g, [g.x[one] + 5.0], [g.y[one] + 30.0])
+    assert att.graph.node_id is not None
+    assert att.graph.node_id[: g.n_nodes].tolist() == g.node_id.tolist()
+    assert (att.graph.node_id[g.n_nodes :] == -1).all()
 
 
 def test_read_xml_fixture() -> None:

@@ -33,7 +33,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -318,6 +318,7 @@ def build_graph(
     y: ArrayLike,
     profile: Profile = "drive",
     crs: pyproj.CRS | None = None,
+    node_id: ArrayLike | None = None,
 ) -> RoadGraph:
     """Build a :class:`RoadGraph` from edge arrays.
 
@@ -337,6 +338,8 @@ def build_graph(
         Recorded on the graph.
     crs
         Metric CRS of the coordinates.
+    node_id
+        OSM id of each node, kept on the graph (:attr:`RoadGraph.node_id`).
 
     Returns
     -------
@@ -356,8 +359,11 @@ def build_graph(
     x_arr = np.asarray(x, dtype=np.float64)
     y_arr = np.asarray(y, dtype=np.float64)
     n = len(x_arr)
+    ids = None if node_id is None else np.asarray(node_id, dtype=np.int64)
     if not (len(u_arr) == len(v_arr) == len(length)) or len(y_arr) != n:
         raise ValueError("u, v, length_m must have one value per edge and x, y one per node")
+    if ids is not None and len(ids) != n:
+        raise ValueError("node_id must have one value per node")
     if len(u_arr) and (min(u_arr.min(), v_arr.min()) < 0 or max(u_arr.max(), v_arr.max()) >= n):
         raise ValueError("edge end nodes must be positions in x/y")
     if np.any(~np.isfinite(length) | (length < 0)):
@@ -382,6 +388,7 @@ def build_graph(
         length_rev=_csr(ru, rv, rl, n),
         profile=profile,
         crs=crs,
+        node_id=ids,
     )
 
 
@@ -511,8 +518,9 @@ def graph_from_segments(
         u, v, speed, oneway = new[u[keep]], new[v[keep]], speed[keep], oneway[keep]
         x, y, osm_id = x[keep_node], y[keep_node], osm_id[keep_node]
     length = np.hypot(x[u] - x[v], y[u] - y[v])
-    graph = build_graph(u, v, length, speed, oneway, x=x, y=y, profile=profile, crs=metric)
-    graph = replace(graph, node_id=osm_id)
+    graph = build_graph(
+        u, v, length, speed, oneway, x=x, y=y, profile=profile, crs=metric, node_id=osm_id
+    )
     logger.info("%s graph: %d nodes, %d directed edges", profile, graph.n_nodes, graph.n_edges)
     return graph
 

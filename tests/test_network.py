@@ -506,6 +506,37 @@ def test_pbf_and_xml_paths_agree(tmp_path: Path) -> None:
         np.testing.assert_allclose(a.x, b.x)
 
 
+@pytest.mark.parametrize("name", ["net_small.osm", "West-Oakland.osm.bz2"])
+def test_osmnx_graphs_convert_to_the_same_segments(name: str) -> None:
+    """The download path (an osmnx graph -> segments) and the file reader agree."""
+    ox = pytest.importorskip("osmnx")
+    from coverage._osm import _segments_from_osmnx
+
+    path = FIXTURES / name if name == "net_small.osm" else shared(name)
+    graph = ox.graph_from_xml(path, bidirectional=False, simplify=False, retain_all=True)
+    via_osmnx = _segments_from_osmnx(graph, path)
+    direct = read_osm(path)
+
+    def rows(seg: object) -> list[tuple[object, ...]]:
+        ids = seg.node_id  # type: ignore[attr-defined]
+        return sorted(
+            zip(
+                ids[seg.u].tolist(),  # type: ignore[attr-defined]
+                ids[seg.v].tolist(),  # type: ignore[attr-defined]
+                seg.oneway.tolist(),  # type: ignore[attr-defined]
+                seg.tag("highway").tolist(),  # type: ignore[attr-defined]
+                seg.tag("maxspeed").tolist(),  # type: ignore[attr-defined]
+                seg.tag("access").tolist(),  # type: ignore[attr-defined]
+                strict=True,
+            )
+        )
+
+    assert rows(via_osmnx) == rows(direct)
+    np.testing.assert_array_equal(via_osmnx.node_id, direct.node_id)
+    np.testing.assert_array_equal(via_osmnx.lon, direct.lon)
+    np.testing.assert_array_equal(via_osmnx.lat, direct.lat)
+
+
 def test_load_networks_reads_once_and_equals_load_network(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

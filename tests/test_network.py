@@ -257,6 +257,15 @@ def test_far_points_are_flagged_with_nan_not_zero() -> None:
     assert np.isinf(r.time_s[0])
 
 
+def test_points_without_coordinates_are_not_attached() -> None:
+    # rows of a partly geocoded ledger reach the router as NaN coordinates
+    att = attach_points(line_graph(), [50.0, np.nan, 150.0], [10.0, np.nan, 5.0])
+    assert att.node[1] == -1 and not att.snap_ok[1] and math.isnan(att.snap_dist_m[1])
+    assert att.snap_ok[[0, 2]].all()
+    r = nearest_site(att.graph, sources=att.node[[0]], targets=att.node)
+    assert math.isnan(r.time_s[1]) and np.isfinite(r.time_s[[0, 2]]).all()
+
+
 # --------------------------------------------------------------------------- travel matrix
 
 

@@ -52,12 +52,27 @@ optimizer. Figures (median of ``min(--repeat, 3)`` runs):
 Asserted: the same pairs stored (explicit zeros included), times and route lengths equal to
 scipy full (1e-6), and for ``--sample`` sources the row equals networkx's
 ``single_source_dijkstra_path_length`` with ``cutoff``.
+
+Loading and snapping (third table; the OSM file only), median of ``--repeat`` runs:
+
+* read: :func:`coverage._osm.read_osm` (pyosmium, XML and PBF);
+* osmnx read: the previous XML reader — ``osmnx.graph_from_xml`` (unsimplified) converted
+  to the same segments, asserted equal to ours (XML files only; osmnx's import, about 1.5
+  s, is not timed; a clipped file makes osmnx fail, shown as such);
+* build: both profiles' graphs from the segments;
+* fit: :func:`coverage.network.check_network_fit` for ``--points`` random points in the
+  network's bounding box (including the segment trees it builds for both graphs);
+* attach: :func:`coverage.network.attach_points` of the same points onto the drive graph,
+  first with the segment tree the fit check left on the graph, then ("cold") building it;
+* reference: :func:`coverage.reference.reference_layers_from_osm` (default simplification)
+  and the size of its roads as minified GeoJSON at 1e-5 degrees.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import math
 import resource
 import sys
 import time
@@ -312,6 +327,96 @@ def run(
     }
 
 
+def minified_kb(frame: Any) -> float:
+    """Size of a GeoDataFrame as minified GeoJSON with coordinates rounded to 1e-5°."""
+    import json
+
+    data = json.loads(frame.to_json(drop_id=True))
+
+    def rounded(c: list[Any]) -> list[Any]:
+        return [rounded(x) for x in c] if isinstance(c[0], list) else [round(v, 5) for v in c]
+
+    for feature in data["features"]:
+        feature["geometry"]["coordinates"] = rounded(feature["geometry"]["coordinates"])
+    return len(json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()) / 1024
+
+
+def run_loading(osm: Path, n_points: int, repeat: int, seed: int) -> dict[str, Any]:
+    """Time reading, graph building, the fit check, snapping and the reference layers."""
+    import shapely
+
+    from coverage._osm import _segments_from_osmnx
+    from coverage.network import attach_points, check_network_fit, graphs_from_segments
+    from coverage.reference import reference_layers_from_osm
+
+    read_s, seg = median_of(lambda: read_osm(osm), repeat)
+    crs = metric_crs_for((float(np.mean(seg.lon)), float(np.mean(seg.lat))))
+    osmnx_s = math.nan
+    osmnx_note = "PBF"
+    if not osm.name.lower().endswith((".pbf",)):
+        import osmnx as ox
+
+        def previous() -> Any:
+            graph = ox.graph_from_xml(osm, bidirectional=False, simplify=False, retain_all=True)
+            return _segments_from_osmnx(graph, osm)
+
+        try:
+            osmnx_s, old = median_of(previous, max(1, min(repeat, 3)))
+        except ValueError:  # osmnx: "Some edges missing nodes ... clipping"
+            osmnx_note = "fails"
+        else:
+            def pairs(s: Any) -> list[tuple[int, int, bool]]:
+                ids = s.node_id
+                ends = (ids[s.u].tolist(), ids[s.v].tolist(), s.oneway.tolist())
+                return sorted(zip(*ends, strict=True))
+
+            assert pairs(old) == pairs(seg), "segments differ from the osmnx reader"
+            osmnx_note = f"{osmnx_s / read_s:.1f}x"
+    build_s, graphs = median_of(
+        lambda: graphs_from_segments(seg, profiles=["drive", "walk"], crs=crs), repeat
+    )
+    drive = graphs["drive"]
+    rng = np.random.default_rng(seed)
+    xs = rng.uniform(drive.x.min(), drive.x.max(), n_points)
+    ys = rng.uniform(drive.y.min(), drive.y.max(), n_points)
+    area = shapely.box(drive.x.min(), drive.y.min(), drive.x.max(), drive.y.max())
+
+    def fit() -> Any:
+        for g in graphs.values():
+            g.__dict__.pop("segments", None)  # time the segment trees too
+        return check_network_fit(
+            graphs, area=area, x=xs, y=ys, source=str(osm), snap_limit_m=1000.0
+        )
+
+    fit_s, result = median_of(fit, repeat)
+    attach_s, _ = median_of(lambda: attach_points(drive, xs, ys, snap_limit_m=1e9), repeat)
+
+    def cold() -> Any:
+        drive.__dict__.pop("segments", None)
+        return attach_points(drive, xs, ys, snap_limit_m=1e9)
+
+    cold_s, _ = median_of(cold, repeat)
+    ref_s, ref = median_of(
+        lambda: reference_layers_from_osm(osm, metric_crs=crs), max(1, min(repeat, 3))
+    )
+    return {
+        "file": osm.name,
+        "segments": len(seg.u),
+        "read_ms": read_s * 1e3,
+        "osmnx_ms": osmnx_s * 1e3,
+        "osmnx_x": osmnx_note,
+        "build_ms": build_s * 1e3,
+        "points": n_points,
+        "fit_ms": fit_s * 1e3,
+        "verdict": result.verdict,
+        "attach_ms": attach_s * 1e3,
+        "cold_ms": cold_s * 1e3,
+        "ref_ms": ref_s * 1e3,
+        "ref_roads": len(ref.roads),
+        "ref_kb": minified_kb(ref.roads),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("osm", nargs="?", type=Path, default=None)
@@ -324,6 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--matrix-sites", type=int, default=450, help="travel_matrix sources")
     parser.add_argument("--matrix-limit", type=float, default=3600.0, help="cut-off (s)")
+    parser.add_argument("--points", type=int, default=20000, help="points to snap")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -354,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     rows = []
     matrix_rows = []
+    loading = run_loading(osm, args.points, args.repeat, args.seed) if osm.is_file() else None
     for label, make, with_matrix in networks:
         start = time.perf_counter()
         graph = make()
@@ -411,6 +518,28 @@ def main(argv: list[str] | None = None) -> int:
         "'x': scipy full / times. Asserted equal to scipy full (pairs, times, lengths) and "
         f"to networkx for {args.sample} sources."
     )
+    if loading is not None:
+        r = loading
+        header = (
+            f"{'loading':<18}{'segments':>9}{'read ms':>9}{'osmnx ms':>10}{'x':>7}"
+            f"{'build ms':>10}{'points':>8}{'fit ms':>8}{'verdict':>9}{'attach ms':>10}"
+            f"{'cold ms':>9}{'ref ms':>8}{'ref lines':>10}{'ref KB':>8}"
+        )
+        print()
+        print(header)
+        print("-" * len(header))
+        print(
+            f"{r['file']:<18}{r['segments']:>9}{r['read_ms']:>9.1f}{r['osmnx_ms']:>10.1f}"
+            f"{r['osmnx_x']:>7}{r['build_ms']:>10.1f}{r['points']:>8}{r['fit_ms']:>8.1f}"
+            f"{r['verdict']:>9}{r['attach_ms']:>10.1f}{r['cold_ms']:>9.1f}{r['ref_ms']:>8.1f}"
+            f"{r['ref_roads']:>10}{r['ref_kb']:>8.1f}"
+        )
+        print(
+            f"Medians of {args.repeat} runs (osmnx, reference: of {max(1, min(args.repeat, 3))})."
+            " 'x': osmnx read / read (segments asserted equal). 'build': drive + walk."
+            " 'fit': check_network_fit incl. segment trees; 'attach': drive graph, tree"
+            " cached; 'cold': tree built. 'ref KB': roads as minified GeoJSON at 1e-5°."
+        )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"process peak RSS: {rss:.0f} MB (includes the networkx graphs)")
     return 0

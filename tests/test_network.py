@@ -181,6 +181,8 @@ def test_build_graph_rejects_bad_input() -> None:
         build_graph([0], [1], [-1.0], 10.0, False, x=[0, 1], y=[0, 0])
     with pytest.raises(ValueError, match="positions"):
         build_graph([0], [5], [1.0], 10.0, False, x=[0, 1], y=[0, 0])
+    with pytest.raises(ValueError, match="node_id"):
+        build_graph([0], [1], [1.0], 10.0, False, x=[0, 1], y=[0, 0], node_id=[7])
 
 
 def test_path_lengths_matches_walking_the_tree() -> None:
@@ -253,6 +255,15 @@ def test_far_points_are_flagged_with_nan_not_zero() -> None:
     # a far site serves nobody
     r = nearest_site(att.graph, sources=att.node[[1]], targets=att.node[[0]])
     assert np.isinf(r.time_s[0])
+
+
+def test_points_without_coordinates_are_not_attached() -> None:
+    # rows of a partly geocoded ledger reach the router as NaN coordinates
+    att = attach_points(line_graph(), [50.0, np.nan, 150.0], [10.0, np.nan, 5.0])
+    assert att.node[1] == -1 and not att.snap_ok[1] and math.isnan(att.snap_dist_m[1])
+    assert att.snap_ok[[0, 2]].all()
+    r = nearest_site(att.graph, sources=att.node[[0]], targets=att.node)
+    assert math.isnan(r.time_s[1]) and np.isfinite(r.time_s[[0, 2]]).all()
 
 
 # --------------------------------------------------------------------------- travel matrix
@@ -430,6 +441,20 @@ def test_travel_matrix_on_demo_network_equals_full_graph_dijkstra() -> None:
 # --------------------------------------------------------------------------- OSM reading
 
 
+def test_graphs_carry_osm_node_ids() -> None:
+    seg = read_osm(FIXTURES / "net_small.osm")
+    g = graph_from_segments(seg, profile="drive", crs=CRS, retain_all=True)
+    assert g.node_id is not None
+    # node 1 of the fixture sits at 117.3000E 35.6000N, node 3 at 117.3020E
+    one = int(np.flatnonzero(g.node_id == 1)[0])
+    three = int(np.flatnonzero(g.node_id == 3)[0])
+    assert g.x[three] - g.x[one] == pytest.approx(181.2, abs=1.0)  # 0.002° at 35.6°N
+    att = attach_points(g, [g.x[one] + 5.0], [g.y[one] + 30.0])
+    assert att.graph.node_id is not None
+    assert att.graph.node_id[: g.n_nodes].tolist() == g.node_id.tolist()
+    assert (att.graph.node_id[g.n_nodes :] == -1).all()
+
+
 def test_read_xml_fixture() -> None:
     seg = read_osm(FIXTURES / "net_small.osm")
     pairs = {(int(seg.node_id[a]), int(seg.node_id[b])) for a, b in zip(seg.u, seg.v, strict=True)}
@@ -488,6 +513,37 @@ def test_pbf_and_xml_paths_agree(tmp_path: Path) -> None:
         b = graph_from_segments(pbf_seg, profile=profile, crs=CRS)
         assert (a.time != b.time).nnz == 0
         np.testing.assert_allclose(a.x, b.x)
+
+
+@pytest.mark.parametrize("name", ["net_small.osm", "West-Oakland.osm.bz2"])
+def test_osmnx_graphs_convert_to_the_same_segments(name: str) -> None:
+    """The download path (an osmnx graph -> segments) and the file reader agree."""
+    ox = pytest.importorskip("osmnx")
+    from coverage._osm import _segments_from_osmnx
+
+    path = FIXTURES / name if name == "net_small.osm" else shared(name)
+    graph = ox.graph_from_xml(path, bidirectional=False, simplify=False, retain_all=True)
+    via_osmnx = _segments_from_osmnx(graph, path)
+    direct = read_osm(path)
+
+    def rows(seg: object) -> list[tuple[object, ...]]:
+        ids = seg.node_id  # type: ignore[attr-defined]
+        return sorted(
+            zip(
+                ids[seg.u].tolist(),  # type: ignore[attr-defined]
+                ids[seg.v].tolist(),  # type: ignore[attr-defined]
+                seg.oneway.tolist(),  # type: ignore[attr-defined]
+                seg.tag("highway").tolist(),  # type: ignore[attr-defined]
+                seg.tag("maxspeed").tolist(),  # type: ignore[attr-defined]
+                seg.tag("access").tolist(),  # type: ignore[attr-defined]
+                strict=True,
+            )
+        )
+
+    assert rows(via_osmnx) == rows(direct)
+    np.testing.assert_array_equal(via_osmnx.node_id, direct.node_id)
+    np.testing.assert_array_equal(via_osmnx.lon, direct.lon)
+    np.testing.assert_array_equal(via_osmnx.lat, direct.lat)
 
 
 def test_load_networks_reads_once_and_equals_load_network(
@@ -742,3 +798,243 @@ def test_demo_network_nearest_sites_equal_networkx(profile: str) -> None:
     sources = att.node[built]
     targets = np.concatenate([att.node[~built], att.node[built][:20]])
     assert_matches_networkx(att.graph, sources, targets)
+
+
+# --------------------------------------------------------------------------- junction snapping
+
+
+def junction_with_oneway() -> RoadGraph:
+    """Junction J=0 at the origin; a one-way street J -> W (node 1, 1 km west); a two-way
+    road J - S (node 2, 1 km east, the site); a two-way back road W - 3 - 4 - S round the
+    north. 36 km/h everywhere: 100 s per km."""
+    x = [0.0, -1000.0, 1000.0, -1000.0, 1000.0]
+    y = [0.0, 0.0, 0.0, 1000.0, 1000.0]
+    u, v = [0, 0, 1, 3, 4], [1, 2, 3, 4, 2]
+    length = [1000.0, 1000.0, 1000.0, 2000.0, 1000.0]
+    return build_graph(u, v, length, 36.0, [True, False, False, False, False], x=x, y=y)
+
+
+@pytest.mark.parametrize(("px", "py"), [(0.0, -30.0), (0.0, 30.0), (0.0, 0.0), (-0.0004, -5.0)])
+def test_point_at_a_junction_takes_the_best_road(px: float, py: float) -> None:
+    g = junction_with_oneway()
+    att = attach_points(g, [px], [py], walk_speed_kmh=3.6)
+    assert att.snap_node is not None and att.snap_node[0] == 0  # linked to the junction
+    r = nearest_site(att.graph, sources=[2], targets=att.node)
+    leg = math.hypot(px, py)  # walked at 1 m/s
+    # straight on J -> S (100 s); snapped onto the one-way J -> W it would have to go
+    # round W - 3 - 4 - S (100 + 100 + 200 + 100 s)
+    assert r.time_s[0] == pytest.approx(leg + 100.0)
+    # independently: networkx on the base graph with the point linked to J by its leg
+    base = to_networkx(g)
+    base.add_edge(0, "q", time=leg, length=leg)  # reversed graph: J -> q means q -> J
+    expected = nx.single_source_dijkstra_path_length(base, 2, weight="time")["q"]
+    # (the leg is the distance to the road, which the node lies within 1 mm of)
+    assert r.time_s[0] == pytest.approx(expected, abs=1e-6)
+    assert_matches_networkx(att.graph, np.array([2]), np.arange(att.graph.n_nodes))
+
+
+def test_point_inside_a_oneway_segment_still_follows_it() -> None:
+    g = junction_with_oneway()
+    # 10 m along the one-way J -> W (the junction is 31.6 m away, the street 30 m)
+    att = attach_points(g, [-10.0], [-30.0], walk_speed_kmh=3.6)
+    assert att.snap_node is not None and att.snap_node[0] == -1
+    assert (att.snap_x[0], att.snap_y[0]) == (-10.0, 0.0)
+    r = nearest_site(att.graph, sources=[2], targets=att.node)
+    assert r.time_s[0] == pytest.approx(30.0 + 99.0 + 100.0 + 200.0 + 100.0)
+
+
+def test_sites_and_points_at_nodes_and_dead_ends() -> None:
+    g = junction_with_oneway()
+    # a site beyond the dead end of nothing: at node 2 (an end of two segments), a point
+    # beyond node 1 (the end of the one-way and of the back road)
+    att = attach_points(g, [1050.0, -1040.0], [0.0, -30.0], walk_speed_kmh=3.6)
+    assert att.snap_node is not None and att.snap_node.tolist() == [2, 1]
+    r = nearest_site(att.graph, sources=att.node[[0]], targets=att.node[[1]])
+    assert r.time_s[0] == pytest.approx(50.0 + 100.0 + 200.0 + 100.0 + 50.0)
+    assert_matches_networkx(att.graph, att.node[[0]], np.arange(att.graph.n_nodes))
+
+
+# --------------------------------------------------------------------------- network fit
+
+
+def demo_region_points() -> tuple[object, object, np.ndarray, np.ndarray]:
+    import shapely
+
+    from coverage import load_region
+
+    region = load_region(DEMO_OSM.parent / "region.toml")
+    pts = pd.concat([region.layer("village"), region.layer("community")], ignore_index=True)
+    metric = region.to_metric(pts)
+    area = shapely.union_all(region.to_metric(region.county).geometry.to_numpy())
+    return region, area, metric.geometry.x.to_numpy(), metric.geometry.y.to_numpy()
+
+
+def shifted_copy(path: Path, out: Path, *, dlon: float, dlat: float = 0.0,
+                 keep: object = None) -> Path:
+    """The demo roads moved by (dlon, dlat) degrees, or only the nodes ``keep(lon, lat)``
+    accepts (a clipped extract)."""
+    import bz2
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(bz2.decompress(path.read_bytes()))
+    for node in root.findall("node"):
+        lon, lat = float(node.get("lon", "nan")), float(node.get("lat", "nan"))
+        if keep is not None and not keep(lon, lat):  # type: ignore[operator]
+            root.remove(node)
+            continue
+        node.set("lon", f"{lon + dlon:.7f}")
+        node.set("lat", f"{lat + dlat:.7f}")
+    ET.ElementTree(root).write(out, encoding="utf-8", xml_declaration=True)
+    return out
+
+
+@pytest.mark.skipif(not DEMO_OSM.is_file(), reason="demo road network absent")
+def test_demo_network_fits_its_county() -> None:
+    from coverage.network import check_network_fit, raise_if_unfit
+
+    region, area, x, y = demo_region_points()
+    graphs = load_networks(DEMO_OSM, profiles=["drive", "walk"], crs=region.metric_crs)  # type: ignore[attr-defined]
+    fit = check_network_fit(graphs, area=area, x=x, y=y, source=str(DEMO_OSM), snap_limit_m=1000)
+    assert fit.verdict == "ok" and fit.reasons == ()
+    assert fit.area_share > 0.95 and fit.n_points == len(x) and fit.n_beyond == 0
+    assert 0 <= fit.snap_median_m <= fit.snap_p95_m < 1000
+    # extents in degrees, the same place within a few hundredths of a degree
+    west, south, east, north = fit.county_bounds
+    assert 117 < west < east < 118 and 35 < south < north < 36
+    np.testing.assert_allclose(fit.network_bounds, fit.county_bounds, atol=0.02)
+    raise_if_unfit(fit)  # passes
+
+
+@pytest.mark.skipif(not DEMO_OSM.is_file(), reason="demo road network absent")
+@pytest.mark.parametrize("shift", [(5.0, 0.0), (0.0, -5.0)])
+def test_network_of_another_place_is_a_clear_error(tmp_path: Path, shift: tuple) -> None:
+    from coverage.network import check_network_fit, raise_if_unfit
+
+    region, area, x, y = demo_region_points()
+    moved = shifted_copy(DEMO_OSM, tmp_path / "elsewhere.osm", dlon=shift[0], dlat=shift[1])
+    graphs = load_networks(moved, profiles=["drive"], crs=region.metric_crs)  # type: ignore[attr-defined]
+    fit = check_network_fit(graphs, area=area, x=x, y=y, source=str(moved), snap_limit_m=1000)
+    assert fit.verdict == "disjoint"
+    assert set(fit.reasons) == {"area_outside", "median_beyond_limit"}
+    assert fit.area_share == 0.0 and fit.n_beyond == len(x)
+    assert fit.snap_median_m > 400_000
+    with pytest.raises(InputError) as info:
+        raise_if_unfit(fit)
+    text = str(info.value)
+    assert str(moved) in text
+    # both extents, in degrees, and the snap figures
+    assert "the county lies at 117.11–117.57°E, 35.36–35.69°N" in text
+    if shift[0]:
+        assert "the road file covers 122.11–122.58°E" in text
+    assert "km from the nearest drive road" in text
+    assert f"{len(x)} of {len(x)}" in text
+    assert "osmium extract" in info.value.problems[0].fix
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not DEMO_OSM.is_file(), reason="demo road network absent")
+def test_another_citys_roads_for_the_demo_county_is_a_clear_error() -> None:
+    from coverage.network import check_network_fit, raise_if_unfit
+
+    region, area, x, y = demo_region_points()
+    helsinki = shared("Helsinki.osm.pbf")
+    graphs = load_networks(helsinki, profiles=["walk", "drive"], crs=region.metric_crs)  # type: ignore[attr-defined]
+    fit = check_network_fit(graphs, area=area, x=x, y=y, source=str(helsinki), snap_limit_m=1000)
+    assert fit.verdict == "disjoint" and fit.area_share == 0.0
+    with pytest.raises(InputError, match=r"the road file covers 24\.9\d–24\.9\d°E, 60\.1\d"):
+        raise_if_unfit(fit)
+
+
+@pytest.mark.skipif(not DEMO_OSM.is_file(), reason="demo road network absent")
+def test_network_covering_part_of_the_county_is_partial_with_figures(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from coverage.network import check_network_fit, raise_if_unfit
+
+    region, area, x, y = demo_region_points()
+    west, _, east, _ = region.county.total_bounds  # type: ignore[attr-defined]
+    cut = west + 0.8 * (east - west)  # an extract missing the county's eastern fifth
+
+    clipped = shifted_copy(DEMO_OSM, tmp_path / "west.osm", dlon=0.0,
+                           keep=lambda lon, lat: lon < cut)
+    graphs = load_networks(clipped, profiles=["drive"], crs=region.metric_crs)  # type: ignore[attr-defined]
+    fit = check_network_fit(graphs, area=area, x=x, y=y, source=str(clipped), snap_limit_m=1000)
+    assert fit.verdict == "partial"
+    assert 0.5 <= fit.area_share < 0.9 and "area_partly_outside" in fit.reasons
+    # points beyond the limit, counted independently: distance to all kept roads as one
+    # geometry (brute force, no tree)
+    import shapely
+
+    g = graphs["drive"]
+    u, v, _, _ = g.edges()
+    roads = shapely.multilinestrings(
+        [[(g.x[a], g.y[a]), (g.x[b], g.y[b])] for a, b in zip(u, v, strict=True)]
+    )
+    dist = shapely.distance(shapely.points(x, y), roads)
+    assert fit.n_beyond == int((dist > 1000).sum()) > 0
+    assert fit.share_beyond == pytest.approx(fit.n_beyond / len(x))
+    assert fit.snap_median_m == pytest.approx(float(np.median(dist)))
+    assert fit.snap_p95_m == pytest.approx(float(np.percentile(dist, 95)))
+    assert "points_beyond_limit" in fit.reasons
+    with caplog.at_level("WARNING", logger="coverage.network"):
+        raise_if_unfit(fit)
+    warning = caplog.records[-1].getMessage()
+    assert str(clipped) in warning and f"{fit.n_beyond} of {len(x)}" in warning
+    assert f"{fit.area_share:.0%}" in warning
+
+
+def test_fit_without_points_and_bad_input() -> None:
+    import shapely
+
+    from coverage.network import check_network_fit
+
+    g = line_graph(crs=CRS)
+    area = shapely.box(-50.0, -50.0, 350.0, 50.0)
+    fit = check_network_fit({"drive": g}, area=area, x=[], y=[], source="x.osm", snap_limit_m=10)
+    # the nodes lie on a line: no hull area
+    assert fit.verdict == "disjoint" and fit.reasons == ("area_outside",)
+    assert fit.n_points == 0 and math.isnan(fit.snap_median_m)
+    with pytest.raises(ValueError, match="at least one road graph"):
+        check_network_fit({}, area=area, x=[], y=[], source="x.osm", snap_limit_m=10)
+
+
+# --------------------------------------------------------------------------- reference features
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not DEMO_OSM.is_file(), reason="demo road network absent")
+def test_demo_river_and_places_do_not_change_routing(tmp_path: Path) -> None:
+    """The demo file carries a river and place nodes for the maps; without them (only the
+    highway ways and their nodes) the graphs and every village's time are the same."""
+    import bz2
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(bz2.decompress(DEMO_OSM.read_bytes()))
+    ways = root.findall("way")
+    roads = [w for w in ways if any(t.get("k") == "highway" for t in w.findall("tag"))]
+    assert len(roads) < len(ways)  # the river is there
+    assert any(t.get("k") == "place" for n in root.findall("node") for t in n.findall("tag"))
+    used = {nd.get("ref") for w in roads for nd in w.findall("nd")}
+    for w in ways:
+        if w not in roads:
+            root.remove(w)
+    for n in root.findall("node"):
+        if n.get("id") not in used:
+            root.remove(n)
+    bare = tmp_path / "roads_only.osm"
+    ET.ElementTree(root).write(bare, encoding="utf-8", xml_declaration=True)
+
+    region, _, x, y = demo_region_points()
+    full = load_networks(DEMO_OSM, profiles=["drive", "walk"], crs=region.metric_crs)  # type: ignore[attr-defined]
+    only = load_networks(bare, profiles=["drive", "walk"], crs=region.metric_crs)  # type: ignore[attr-defined]
+    for profile in ("drive", "walk"):
+        a, b = full[profile], only[profile]
+        assert (a.n_nodes, a.n_edges) == (b.n_nodes, b.n_edges)
+        assert (a.time != b.time).nnz == 0 and (a.length != b.length).nnz == 0
+        np.testing.assert_array_equal(a.x, b.x)
+        att_a, att_b = attach_points(a, x, y), attach_points(b, x, y)
+        sites = att_a.node[::7]
+        ra = nearest_site(att_a.graph, sources=sites, targets=att_a.node)
+        rb = nearest_site(att_b.graph, sources=att_b.node[::7], targets=att_b.node)
+        np.testing.assert_array_equal(ra.time_s, rb.time_s)
+        np.testing.assert_array_equal(ra.dist_m, rb.dist_m)

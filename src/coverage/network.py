@@ -7,7 +7,9 @@ The numeric core works on arrays and :class:`scipy.sparse.csr_array` only:
   ``csr_array((w, (u, v)))`` would add them up);
 * :func:`attach_points` snaps points (villages, sites …) onto the nearest edge and
   splits it with a virtual node, so travel from the snap point to each edge end is the
-  proportional part of the edge; the off-network leg is walked;
+  proportional part of the edge; a point whose nearest road point is a node (a junction,
+  a road's end) is linked to that node, so every road meeting there is open to it; the
+  off-network leg is walked;
 * :func:`nearest_site` runs **one** multi-source Dijkstra for all sources;
 * :func:`travel_matrix` gives sparse source × target matrices within a cut-off.
 
@@ -18,8 +20,11 @@ transposed graph, which :class:`RoadGraph` keeps ready.
 Distances reported next to times are the length of the *fastest* route (what the traveller
 drives or walks), not the separately shortest distance.
 
-:func:`load_network` reads a local OSM file (XML via osmnx, PBF via pyosmium) into a graph
-for a ``walk`` or ``drive`` profile; :func:`load_networks` reads the file once for both.
+:func:`load_network` reads a local OSM file (XML or PBF, both streamed by pyosmium; ways of a
+clipped extract cut at their missing nodes, see :mod:`coverage._osm`) into a graph for a
+``walk`` or ``drive`` profile; :func:`load_networks` reads the file once for both.
+:func:`check_network_fit` then tells, before any routing, whether the network covers the
+region at all (:func:`raise_if_unfit` stops on one that does not).
 """
 
 from __future__ import annotations
@@ -57,16 +62,25 @@ __all__ = [
     "DEFAULT_SPEEDS_KMH",
     "DEFAULT_WALK_SPEED_KMH",
     "DRIVE_HIGHWAYS",
+    "FIT_MIN_AREA_SHARE",
+    "FIT_OK_AREA_SHARE",
+    "FIT_OK_BEYOND_SHARE",
+    "NODE_SNAP_TOLERANCE_M",
     "WALK_EXCLUDED_HIGHWAYS",
     "AttachedPoints",
+    "FitVerdict",
     "NearestSites",
+    "NetworkFit",
     "Profile",
     "RoadGraph",
+    "Segments",
     "TravelMatrix",
     "attach_points",
     "build_graph",
+    "check_network_fit",
     "download_network",
     "download_networks",
+    "format_extent",
     "graph_from_segments",
     "graphs_from_segments",
     "load_network",
@@ -74,6 +88,7 @@ __all__ = [
     "nearest_site",
     "parse_maxspeed",
     "path_lengths",
+    "raise_if_unfit",
     "travel_matrix",
 ]
 
@@ -218,6 +233,9 @@ class RoadGraph:
         ``"walk"`` or ``"drive"``.
     crs
         Metric CRS of ``x, y``; None for abstract graphs.
+    node_id
+        OSM node id of each node (``-1`` for the nodes :func:`attach_points` adds); None
+        for graphs not read from OSM.
     """
 
     x: FloatArray
@@ -228,6 +246,7 @@ class RoadGraph:
     length_rev: sp.csr_array
     profile: Profile
     crs: pyproj.CRS | None = None
+    node_id: IntArray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -247,6 +266,12 @@ class RoadGraph:
         :func:`nearest_site`; see :mod:`coverage._routing`.
         """
         return contract(self.time, self.length, self.time_rev, self.length_rev)
+
+    @cached_property
+    def segments(self) -> Segments:
+        """The undirected straight segments with their directed costs and an STRtree
+        (built once, shared by :func:`attach_points` and :func:`check_network_fit`)."""
+        return _segments(self)
 
     def edges(self) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
         """Return ``(u, v, time_s, length_m)`` of every directed edge, in CSR order."""
@@ -293,6 +318,7 @@ def build_graph(
     y: ArrayLike,
     profile: Profile = "drive",
     crs: pyproj.CRS | None = None,
+    node_id: ArrayLike | None = None,
 ) -> RoadGraph:
     """Build a :class:`RoadGraph` from edge arrays.
 
@@ -312,6 +338,8 @@ def build_graph(
         Recorded on the graph.
     crs
         Metric CRS of the coordinates.
+    node_id
+        OSM id of each node, kept on the graph (:attr:`RoadGraph.node_id`).
 
     Returns
     -------
@@ -331,8 +359,11 @@ def build_graph(
     x_arr = np.asarray(x, dtype=np.float64)
     y_arr = np.asarray(y, dtype=np.float64)
     n = len(x_arr)
+    ids = None if node_id is None else np.asarray(node_id, dtype=np.int64)
     if not (len(u_arr) == len(v_arr) == len(length)) or len(y_arr) != n:
         raise ValueError("u, v, length_m must have one value per edge and x, y one per node")
+    if ids is not None and len(ids) != n:
+        raise ValueError("node_id must have one value per node")
     if len(u_arr) and (min(u_arr.min(), v_arr.min()) < 0 or max(u_arr.max(), v_arr.max()) >= n):
         raise ValueError("edge end nodes must be positions in x/y")
     if np.any(~np.isfinite(length) | (length < 0)):
@@ -357,6 +388,7 @@ def build_graph(
         length_rev=_csr(ru, rv, rl, n),
         profile=profile,
         crs=crs,
+        node_id=ids,
     )
 
 
@@ -428,6 +460,13 @@ def graph_from_segments(
     Returns
     -------
     RoadGraph
+        With the OSM id of each node in :attr:`RoadGraph.node_id`.
+
+    Raises
+    ------
+    InputError
+        On bad speeds, a profile without roads, or nodes the CRS cannot project (a file
+        of a place far from the region).
     """
     metric = assert_metric(crs)
     if walk_speed_kmh <= 0:
@@ -461,6 +500,15 @@ def graph_from_segments(
     relabel[nodes] = np.arange(len(nodes))
     u, v = relabel[u], relabel[v]
     x, y = project_points(segments.lon[nodes], segments.lat[nodes], metric)
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        lon, lat = segments.lon[nodes], segments.lat[nodes]
+        raise InputError.single(
+            f"the road network cannot be drawn in the region's map projection ({metric.name}): "
+            f"the file covers {format_extent(_bounds(lon, lat))}, far from the region",
+            fix="use an OSM extract that contains the county, e.g. cut with `osmium extract "
+            "-p county.geojson --strategy smart`",
+        )
+    osm_id = np.asarray(segments.node_id, dtype=np.int64)[nodes]
     speed, oneway = speed[mask], oneway[mask]
     if not retain_all:
         keep_node = _largest_component(u, v, len(nodes))
@@ -468,9 +516,11 @@ def graph_from_segments(
         new = np.full(len(nodes), -1, dtype=np.int64)
         new[keep_node] = np.arange(int(keep_node.sum()))
         u, v, speed, oneway = new[u[keep]], new[v[keep]], speed[keep], oneway[keep]
-        x, y = x[keep_node], y[keep_node]
+        x, y, osm_id = x[keep_node], y[keep_node], osm_id[keep_node]
     length = np.hypot(x[u] - x[v], y[u] - y[v])
-    graph = build_graph(u, v, length, speed, oneway, x=x, y=y, profile=profile, crs=metric)
+    graph = build_graph(
+        u, v, length, speed, oneway, x=x, y=y, profile=profile, crs=metric, node_id=osm_id
+    )
     logger.info("%s graph: %d nodes, %d directed edges", profile, graph.n_nodes, graph.n_edges)
     return graph
 
@@ -486,9 +536,9 @@ def load_network(
 ) -> RoadGraph:
     """Read a local OSM file and build the graph of one profile.
 
-    ``.osm``/``.osm.bz2``/``.xml`` go through :func:`osmnx.graph_from_xml`, ``.osm.pbf``
-    through pyosmium. See :func:`graph_from_segments` for the parameters. For several
-    profiles use :func:`load_networks`, which reads the file once.
+    ``.osm``/``.osm.bz2``/``.xml`` and ``.osm.pbf`` are read by
+    :func:`coverage._osm.read_osm`. See :func:`graph_from_segments` for the parameters.
+    For several profiles use :func:`load_networks`, which reads the file once.
     """
     return load_networks(path, profiles=[profile], crs=crs, speeds_kmh=speeds_kmh,
                          walk_speed_kmh=walk_speed_kmh, retain_all=retain_all)[profile]
@@ -559,10 +609,9 @@ def load_networks(
 ) -> dict[str, RoadGraph]:
     """Read a local OSM file **once** and build the graph of each profile.
 
-    The file is parsed as by :func:`load_network` (XML through
-    :func:`osmnx.graph_from_xml`, PBF through pyosmium). Parsing costs far more than
-    building a graph (on the demo county: about 1.2 s against 0.1 s, plus about 1.5 s to
-    import osmnx for XML), so each profile beyond the first comes almost for free.
+    The file is parsed as by :func:`load_network` (:func:`coverage._osm.read_osm`, one
+    streaming pyosmium pass for XML and PBF alike); each profile's graph is then built
+    from the same segments. Call :func:`check_network_fit` on the result before routing.
 
     Parameters
     ----------
@@ -650,7 +699,393 @@ def download_networks(
     )
 
 
+# --------------------------------------------------------------------------- fit check
+
+FitVerdict = Literal["ok", "partial", "disjoint"]
+
+FIT_MIN_AREA_SHARE: Final = 0.5
+"""Below this share of the county's area inside the network's extent the network does not
+cover the county (verdict ``disjoint``): more than half of the county would be routed on
+roads that are not there. A network cut to the county (or a larger extract) covers close to
+all of it: 97 % on the demo county, whose roads stop short of the outline in places."""
+
+FIT_OK_AREA_SHARE: Final = 0.9
+"""Below this share (and at or above :data:`FIT_MIN_AREA_SHARE`) a part of the county lies
+outside the network (verdict ``partial``): a tenth of the area is more than the margin
+between the outermost roads and the outline of any county we have seen."""
+
+FIT_OK_BEYOND_SHARE: Final = 0.01
+"""Above this share of the points farther than the snap limit from every road, the verdict
+is at best ``partial``: one point in a hundred off the network is the odd remote hamlet or
+a mislocated row; more suggests roads missing from the file."""
+
+
+@dataclass(frozen=True)
+class NetworkFit:
+    """How well a road network covers the region it is meant to route.
+
+    Snap figures are those of the profile that fits worst (the largest share of points
+    beyond the snap limit, then the largest median); the extent is that of all the graphs'
+    nodes together.
+
+    Attributes
+    ----------
+    verdict
+        ``"ok"``; ``"partial"`` (route, but warn: part of the county or some points lie
+        off the network); ``"disjoint"`` (refuse: the network is elsewhere or covers too
+        little of the county). See :data:`FIT_MIN_AREA_SHARE`, :data:`FIT_OK_AREA_SHARE`,
+        :data:`FIT_OK_BEYOND_SHARE`.
+    reasons
+        Codes of what set the verdict: ``"area_outside"`` (area share below
+        :data:`FIT_MIN_AREA_SHARE`), ``"median_beyond_limit"`` (more than half the points
+        beyond the snap limit), ``"area_partly_outside"`` (below
+        :data:`FIT_OK_AREA_SHARE`), ``"points_beyond_limit"`` (share beyond above
+        :data:`FIT_OK_BEYOND_SHARE`). Empty when ``verdict == "ok"``.
+    source
+        The road file (or download) the graphs came from, for messages.
+    profile
+        Profile of the snap figures.
+    area_share
+        Share of the county's area inside the convex hull of the network's nodes.
+    snap_median_m, snap_p95_m
+        Median and 95th percentile of the distance from each point to the nearest road
+        (NaN without points).
+    n_points
+        Points checked (those with finite coordinates).
+    n_beyond
+        Points farther than ``snap_limit_m`` from every road of ``profile``.
+    share_beyond
+        ``n_beyond / n_points`` (NaN without points).
+    snap_limit_m
+        The snap limit used.
+    network_bounds, county_bounds
+        ``(west, south, east, north)`` in WGS84 degrees of the network's nodes and of the
+        county (NaN when the graphs carry no CRS).
+    """
+
+    verdict: FitVerdict
+    reasons: tuple[str, ...]
+    source: str
+    profile: str
+    area_share: float
+    snap_median_m: float
+    snap_p95_m: float
+    n_points: int
+    n_beyond: int
+    share_beyond: float
+    snap_limit_m: float
+    network_bounds: tuple[float, float, float, float]
+    county_bounds: tuple[float, float, float, float]
+
+
+def _bounds(lon: ArrayLike, lat: ArrayLike) -> tuple[float, float, float, float]:
+    lo = np.asarray(lon, dtype=np.float64)
+    la = np.asarray(lat, dtype=np.float64)
+    ok = np.isfinite(lo) & np.isfinite(la)
+    if not ok.any():
+        return (math.nan, math.nan, math.nan, math.nan)
+    lo, la = lo[ok], la[ok]
+    return (float(lo.min()), float(la.min()), float(lo.max()), float(la.max()))
+
+
+def _degrees(value: float, positive: str, negative: str) -> str:
+    return f"{abs(value):.2f}°{positive if value >= 0 else negative}"
+
+
+def format_extent(bounds: tuple[float, float, float, float]) -> str:
+    """``(west, south, east, north)`` as ``"118.10–118.40°E, 31.20–31.50°N"``.
+
+    Examples
+    --------
+    >>> format_extent((118.1, 31.2, 118.4, 31.5))
+    '118.10–118.40°E, 31.20–31.50°N'
+    """
+    west, south, east, north = bounds
+    if not all(math.isfinite(b) for b in bounds):
+        return "an unknown extent"
+    lon = f"{_degrees(west, 'E', 'W')}–{_degrees(east, 'E', 'W')}"
+    lat = f"{_degrees(south, 'N', 'S')}–{_degrees(north, 'N', 'S')}"
+    if west >= 0 and east >= 0:
+        lon = f"{west:.2f}–{east:.2f}°E"
+    if south >= 0 and north >= 0:
+        lat = f"{south:.2f}–{north:.2f}°N"
+    return f"{lon}, {lat}"
+
+
+def _distance(metres: float) -> str:
+    if not math.isfinite(metres):
+        return "n/a"
+    if metres >= 10_000:
+        return f"{metres / 1000:,.0f} km"
+    return f"{metres:,.0f} m"
+
+
+def _hull_share(x: FloatArray, y: FloatArray, area: Any) -> float:
+    """Share of ``area`` inside the convex hull of the points (0 for a degenerate hull)."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    total = float(shapely.area(area))
+    ok = np.isfinite(x) & np.isfinite(y)
+    if total <= 0 or ok.sum() < 3:
+        return 0.0
+    xy = np.unique(np.column_stack([x[ok], y[ok]]), axis=0)
+    try:
+        hull = ConvexHull(xy)
+    except (QhullError, ValueError):  # all nodes on a line: no area
+        return 0.0
+    polygon = shapely.polygons(xy[hull.vertices])
+    return float(shapely.area(shapely.intersection(polygon, area))) / total
+
+
+def check_network_fit(
+    graphs: Mapping[str, RoadGraph],
+    *,
+    area: Any,
+    x: ArrayLike,
+    y: ArrayLike,
+    source: str,
+    snap_limit_m: float,
+) -> NetworkFit:
+    """Check, before routing, that a road network covers the region.
+
+    Two independent measures: the share of the county's area inside the network's extent
+    (the convex hull of its nodes), which catches a network of the wrong place or one
+    cut off by a bounding box; and the distance from each point to be routed to its
+    nearest road, which catches what a hull cannot see — a network with holes, or a
+    county whose villages lie beyond the roads of the file. The hull is convex on purpose:
+    it needs no tuning parameter, costs one ``qhull`` call, and the places it would
+    wrongly count as covered (bays of a concave network) are exactly where the snap
+    distances of the points there grow.
+
+    Parameters
+    ----------
+    graphs
+        Road graph per profile, as from :func:`load_networks` (at least one), in the metric
+        CRS of ``area``, ``x`` and ``y``.
+    area
+        The county polygon (shapely) in the graphs' metric CRS.
+    x, y
+        Metric coordinates of every point to be routed (sites and demand points); rows
+        with NaN coordinates are skipped.
+    source
+        The road file (or ``"OSM download"``), named in the messages.
+    snap_limit_m
+        The snap limit the routing will use (``[access] snap_limit_m``).
+
+    Returns
+    -------
+    NetworkFit
+        Pass it to :func:`raise_if_unfit`.
+
+    Raises
+    ------
+    ValueError
+        If ``graphs`` is empty.
+    """
+    if not graphs:
+        raise ValueError("check_network_fit needs at least one road graph")
+    px = np.asarray(x, dtype=np.float64).reshape(-1)
+    py = np.asarray(y, dtype=np.float64).reshape(-1)
+    finite = np.isfinite(px) & np.isfinite(py)
+    px, py = px[finite], py[finite]
+    n_points = len(px)
+
+    worst: tuple[float, float, str, FloatArray] | None = None
+    for profile, graph in graphs.items():
+        _, dist = graph.segments.nearest(px, py)
+        dist = np.where(np.isnan(dist), np.inf, dist)
+        beyond = float(np.mean(dist > snap_limit_m)) if n_points else math.nan
+        median = float(np.median(dist)) if n_points else math.nan
+        key = (beyond if n_points else 0.0, median if n_points else 0.0)
+        if worst is None or key > worst[:2]:
+            worst = (*key, profile, dist)
+    assert worst is not None
+    _, _, profile, dist = worst
+    n_beyond = int(np.sum(dist > snap_limit_m))
+    share_beyond = n_beyond / n_points if n_points else math.nan
+    median = float(np.median(dist)) if n_points else math.nan
+    p95 = float(np.percentile(dist, 95)) if n_points else math.nan
+
+    node_x = np.concatenate([g.x for g in graphs.values()])
+    node_y = np.concatenate([g.y for g in graphs.values()])
+    area_share = _hull_share(node_x, node_y, area)
+
+    crs = next((g.crs for g in graphs.values() if g.crs is not None), None)
+    nan4 = (math.nan, math.nan, math.nan, math.nan)
+    network_bounds = county_bounds = nan4
+    if crs is not None:
+        back = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        network_bounds = _bounds(*back.transform(node_x, node_y))
+        outline = shapely.get_coordinates(area)
+        county_bounds = _bounds(*back.transform(outline[:, 0], outline[:, 1]))
+
+    reasons: list[str] = []
+    if area_share < FIT_MIN_AREA_SHARE:
+        reasons.append("area_outside")
+    if n_points and median > snap_limit_m:
+        reasons.append("median_beyond_limit")
+    verdict: FitVerdict = "disjoint" if reasons else "ok"
+    if not reasons:
+        if area_share < FIT_OK_AREA_SHARE:
+            reasons.append("area_partly_outside")
+        if n_points and share_beyond > FIT_OK_BEYOND_SHARE:
+            reasons.append("points_beyond_limit")
+        verdict = "partial" if reasons else "ok"
+    fit = NetworkFit(
+        verdict=verdict,
+        reasons=tuple(reasons),
+        source=str(source),
+        profile=profile,
+        area_share=area_share,
+        snap_median_m=median,
+        snap_p95_m=p95,
+        n_points=n_points,
+        n_beyond=n_beyond,
+        share_beyond=share_beyond,
+        snap_limit_m=float(snap_limit_m),
+        network_bounds=network_bounds,
+        county_bounds=county_bounds,
+    )
+    logger.info(
+        "road network fit %s (%s): %.0f %% of the county inside, snap median %.0f m, "
+        "95 %% %.0f m, %d of %d points beyond %.0f m",
+        verdict,
+        source,
+        100 * area_share,
+        median,
+        p95,
+        n_beyond,
+        n_points,
+        snap_limit_m,
+    )
+    return fit
+
+
+def _fit_figures(fit: NetworkFit) -> str:
+    figures = f"{fit.area_share:.0%} of the county's area lies inside the network's extent"
+    if fit.n_points:
+        figures += (
+            f"; the points to route are {_distance(fit.snap_median_m)} from the nearest "
+            f"{fit.profile} road (median; 95 %: {_distance(fit.snap_p95_m)}), "
+            f"{fit.n_beyond:,} of {fit.n_points:,} ({fit.share_beyond:.1%}) farther than the "
+            f"snap limit of {fit.snap_limit_m:,.0f} m"
+        )
+    return figures
+
+
+_FIT_FIX: Final = (
+    "use an OSM extract that contains the whole county, e.g. cut from a Geofabrik download "
+    "with `osmium extract -p county.geojson --strategy smart roads.osm.pbf -o county.osm.pbf`"
+)
+
+
+def raise_if_unfit(fit: NetworkFit) -> None:
+    """Stop on a network that does not cover the region; warn on one that covers it in part.
+
+    Parameters
+    ----------
+    fit
+        From :func:`check_network_fit`.
+
+    Raises
+    ------
+    InputError
+        When ``fit.verdict == "disjoint"``: names the road file, shows both extents and the
+        snap figures, and says how to get a fitting extract. A ``"partial"`` fit is logged
+        as a warning with the same figures (points beyond the snap limit then come out as
+        ``off_network``); ``"ok"`` passes silently.
+    """
+    extents = (
+        f"the road file covers {format_extent(fit.network_bounds)}; the county lies at "
+        f"{format_extent(fit.county_bounds)}"
+    )
+    if fit.verdict == "disjoint":
+        raise InputError.single(
+            f"the road network does not cover the county: {_fit_figures(fit)}; {extents}",
+            file=fit.source,
+            fix=_FIT_FIX,
+        )
+    if fit.verdict == "partial":
+        logger.warning(
+            "%s: the road network covers the county only in part: %s (%s). Points beyond the "
+            "snap limit are left off the network; to route them, %s",
+            fit.source,
+            _fit_figures(fit),
+            extents,
+            _FIT_FIX,
+        )
+
+
 # --------------------------------------------------------------------------- snapping
+
+NODE_SNAP_TOLERANCE_M: Final = 1e-3
+"""A snap point this close to a segment end (metres) *is* that node: the point is linked
+to the node, so every road meeting there is open to it. OSM stores coordinates to 1e-7°
+(about 1 cm), so nothing closer than 1 mm is a different place on the road."""
+
+
+@dataclass(frozen=True)
+class Segments:
+    """The undirected straight segments of a :class:`RoadGraph`, for snapping.
+
+    Attributes
+    ----------
+    a, b
+        End nodes of each segment, ``a < b``.
+    t_ab, l_ab, t_ba, l_ba
+        Time and length of ``a -> b`` and of ``b -> a`` (NaN where that direction is not
+        allowed, e.g. against a one-way street).
+    tree
+        STRtree over the segment lines (positions match ``a``, ``b``).
+    """
+
+    a: IntArray
+    b: IntArray
+    t_ab: FloatArray
+    l_ab: FloatArray
+    t_ba: FloatArray
+    l_ba: FloatArray
+    tree: shapely.STRtree
+
+    def nearest(self, x: FloatArray, y: FloatArray) -> tuple[IntArray, FloatArray]:
+        """Nearest segment of each point and its distance (-1 and NaN without segments).
+
+        Equidistant segments: the first one; :func:`attach_points` then links a point
+        whose nearest road point is a segment end to the node itself.
+        """
+        seg = np.full(len(x), -1, dtype=np.int64)
+        dist = np.full(len(x), np.nan)
+        if len(self.a) and len(x):
+            hit, d = self.tree.query_nearest(shapely.points(x, y), return_distance=True)
+            _, first = np.unique(hit[0], return_index=True)
+            seg[hit[0, first]] = hit[1, first]
+            dist[hit[0, first]] = d[first]
+        return seg, dist
+
+
+def _segments(graph: RoadGraph) -> Segments:
+    u, v, t_uv, l_uv = graph.edges()
+    n = max(graph.n_nodes, 1)
+    key, index = np.unique(np.minimum(u, v) * n + np.maximum(u, v), return_inverse=True)
+    a, b = key // n, key % n
+    fwd = u < v
+    costs = np.full((4, len(key)), np.nan)
+    costs[0, index[fwd]], costs[1, index[fwd]] = t_uv[fwd], l_uv[fwd]
+    costs[2, index[~fwd]], costs[3, index[~fwd]] = t_uv[~fwd], l_uv[~fwd]
+    ends = np.stack(
+        [np.column_stack([graph.x[a], graph.y[a]]), np.column_stack([graph.x[b], graph.y[b]])],
+        axis=1,
+    )
+    lines = shapely.linestrings(ends) if len(key) else np.zeros(0, dtype=object)
+    return Segments(
+        a=a,
+        b=b,
+        t_ab=costs[0],
+        l_ab=costs[1],
+        t_ba=costs[2],
+        l_ba=costs[3],
+        tree=shapely.STRtree(lines),
+    )
 
 
 @dataclass(frozen=True)
@@ -663,7 +1098,8 @@ class AttachedPoints:
     Attributes
     ----------
     graph
-        The base graph plus, per attached point, a snap node on the edge and the point node.
+        The base graph plus, per attached point, a snap node on the road and the point
+        node.
     node
         Node of each point in ``graph``, ``-1`` where ``snap_ok`` is False.
     snap_dist_m
@@ -672,6 +1108,9 @@ class AttachedPoints:
         ``snap_dist_m <= snap_limit_m``.
     snap_x, snap_y
         The snap point on the road.
+    snap_node
+        Where the snap point is a node of the base graph (a junction or the end of a
+        segment): that node, else ``-1``.
     """
 
     graph: RoadGraph
@@ -680,6 +1119,7 @@ class AttachedPoints:
     snap_ok: NDArray[np.bool_]
     snap_x: FloatArray
     snap_y: FloatArray
+    snap_node: IntArray | None = None
 
 
 def attach_points(
@@ -690,14 +1130,23 @@ def attach_points(
     snap_limit_m: float = 1000.0,
     walk_speed_kmh: float = DEFAULT_WALK_SPEED_KMH,
 ) -> AttachedPoints:
-    """Snap points to the nearest edge and add them to the graph as nodes.
+    """Snap points to the nearest road and add them to the graph as nodes.
 
     Each point is projected onto the nearest edge segment (STRtree on the edge lines in
-    the metric CRS). The edge is split at the snap point ``p`` at fraction ``t`` from
-    ``a``: ``a -> p`` costs ``t`` of the edge and ``p -> b`` the rest, per direction the
-    edge allows (several points on one edge are chained in order along it, so travel
-    between them is exact). The point itself is a node ``q`` linked to ``p`` both ways by
-    the off-network leg, walked at ``walk_speed_kmh`` over ``snap_dist_m``.
+    the metric CRS, :attr:`RoadGraph.segments`). Two cases:
+
+    * the snap point ``p`` lies inside the segment ``a–b``, at fraction ``t`` from ``a``:
+      the segment is split there, ``a -> p`` costs ``t`` of the edge and ``p -> b`` the
+      rest, per direction the edge allows (several points on one segment are chained in
+      order along it, so travel between them is exact);
+    * the snap point is a segment end (within :data:`NODE_SNAP_TOLERANCE_M`), i.e. a
+      junction or the end of a road: ``p`` is linked to that node both ways at no cost, so
+      the point can use every road that meets there. (Splitting one of those segments
+      instead, the first equidistant one, would leave a point on a one-way street only the
+      way along it.)
+
+    The point itself is a node ``q`` linked to ``p`` both ways by the off-network leg,
+    walked at ``walk_speed_kmh`` over ``snap_dist_m``.
 
     Parameters
     ----------
@@ -718,38 +1167,9 @@ def attach_points(
     py = np.asarray(y, dtype=np.float64)
     k = len(px)
     u, v, t_uv, l_uv = graph.edges()
-    # undirected segments: each {a, b} once, with its directed costs (NaN when not allowed)
-    a = np.minimum(u, v)
-    b = np.maximum(u, v)
-    seg_key, seg_index = np.unique(a * graph.n_nodes + b, return_inverse=True)
-    n_seg = len(seg_key)
-    sa, sb = seg_key // max(graph.n_nodes, 1), seg_key % max(graph.n_nodes, 1)
-    fwd = u < v
-    t_ab = np.full(n_seg, np.nan)
-    l_ab = np.full(n_seg, np.nan)
-    t_ba = np.full(n_seg, np.nan)
-    l_ba = np.full(n_seg, np.nan)
-    t_ab[seg_index[fwd]], l_ab[seg_index[fwd]] = t_uv[fwd], l_uv[fwd]
-    t_ba[seg_index[~fwd]], l_ba[seg_index[~fwd]] = t_uv[~fwd], l_uv[~fwd]
-
-    snap_dist = np.full(k, np.nan)
-    seg = np.full(k, -1, dtype=np.int64)
-    if n_seg and k:
-        lines = shapely.linestrings(
-            np.stack(
-                [
-                    np.column_stack([graph.x[sa], graph.y[sa]]),
-                    np.column_stack([graph.x[sb], graph.y[sb]]),
-                ],
-                axis=1,
-            )
-        )
-        tree = shapely.STRtree(lines)
-        hit, dist = tree.query_nearest(shapely.points(px, py), return_distance=True)
-        # equidistant segments: keep the first one per point
-        _, first = np.unique(hit[0], return_index=True)
-        seg[hit[0, first]] = hit[1, first]
-        snap_dist[hit[0, first]] = dist[first]
+    segs = graph.segments
+    sa, sb = segs.a, segs.b
+    seg, snap_dist = segs.nearest(px, py)
     ok = (seg >= 0) & (snap_dist <= snap_limit_m)
 
     ax, ay = graph.x[sa[seg[ok]]], graph.y[sa[seg[ok]]]
@@ -758,10 +1178,17 @@ def attach_points(
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(norm > 0, ((px[ok] - ax) * dx + (py[ok] - ay) * dy) / norm, 0.0)
     frac = np.clip(frac, 0.0, 1.0)
+    seg_len = np.sqrt(norm)
+    at_a = frac * seg_len <= NODE_SNAP_TOLERANCE_M
+    at_b = ~at_a & ((1.0 - frac) * seg_len <= NODE_SNAP_TOLERANCE_M)
+    end_node = np.where(at_a, sa[seg[ok]], np.where(at_b, sb[seg[ok]], -1))
+    frac = np.where(at_a, 0.0, np.where(at_b, 1.0, frac))
     snap_x = np.full(k, np.nan)
     snap_y = np.full(k, np.nan)
     snap_x[ok] = ax + frac * dx
     snap_y[ok] = ay + frac * dy
+    snap_node = np.full(k, -1, dtype=np.int64)
+    snap_node[ok] = end_node
 
     n0 = graph.n_nodes
     m = int(ok.sum())
@@ -771,32 +1198,40 @@ def attach_points(
     node = np.full(k, -1, dtype=np.int64)
     node[points] = q_node
 
-    # chain the snap nodes along each segment: a -> p1 -> p2 ... -> b (and back)
-    s = seg[ok]
-    order = np.lexsort((frac, s))
-    s_sorted, f_sorted, p_sorted = s[order], frac[order], p_node[order]
-    start = np.ones(m, dtype=bool)
+    # points inside a segment: chain their snap nodes along it, a -> p1 -> p2 ... -> b
+    inside = end_node < 0
+    s, f, pn = seg[ok][inside], frac[inside], p_node[inside]
+    order = np.lexsort((f, s))
+    s_sorted, f_sorted, p_sorted = s[order], f[order], pn[order]
+    start = np.ones(len(s_sorted), dtype=bool)
     start[1:] = s_sorted[1:] != s_sorted[:-1]
-    end = np.ones(m, dtype=bool)
+    end = np.ones(len(s_sorted), dtype=bool)
     end[:-1] = s_sorted[1:] != s_sorted[:-1]
     prev_node = np.where(start, sa[s_sorted], np.roll(p_sorted, 1))
     prev_frac = np.where(start, 0.0, np.roll(f_sorted, 1))
-    pieces_from = [prev_node, p_sorted[end]]
-    pieces_to = [p_sorted, sb[s_sorted[end]]]
-    pieces_seg = [s_sorted, s_sorted[end]]
-    pieces_share = [f_sorted - prev_frac, 1.0 - f_sorted[end]]
-    pu = np.concatenate(pieces_from)
-    pv = np.concatenate(pieces_to)
-    ps = np.concatenate(pieces_seg)
-    share = np.concatenate(pieces_share)
+    pu = np.concatenate([prev_node, p_sorted[end]])
+    pv = np.concatenate([p_sorted, sb[s_sorted[end]]])
+    ps = np.concatenate([s_sorted, s_sorted[end]])
+    share = np.concatenate([f_sorted - prev_frac, 1.0 - f_sorted[end]])
+    fa, fb = np.isfinite(segs.t_ab[ps]), np.isfinite(segs.t_ba[ps])
+
+    # points at a node: their snap node is the node, linked both ways at no cost
+    jn, jp = end_node[~inside], p_node[~inside]
+    zero = np.zeros(len(jn))
 
     walk_ms = walk_speed_kmh / 3.6
     leg = snap_dist[points]
-    new_u = [pu[np.isfinite(t_ab[ps])], pv[np.isfinite(t_ba[ps])], q_node, p_node]
-    new_v = [pv[np.isfinite(t_ab[ps])], pu[np.isfinite(t_ba[ps])], p_node, q_node]
-    fa, fb = np.isfinite(t_ab[ps]), np.isfinite(t_ba[ps])
-    new_t = [(share * t_ab[ps])[fa], (share * t_ba[ps])[fb], leg / walk_ms, leg / walk_ms]
-    new_l = [(share * l_ab[ps])[fa], (share * l_ba[ps])[fb], leg, leg]
+    new_u = [pu[fa], pv[fb], jn, jp, q_node, p_node]
+    new_v = [pv[fa], pu[fb], jp, jn, p_node, q_node]
+    new_t = [
+        (share * segs.t_ab[ps])[fa],
+        (share * segs.t_ba[ps])[fb],
+        zero,
+        zero,
+        leg / walk_ms,
+        leg / walk_ms,
+    ]
+    new_l = [(share * segs.l_ab[ps])[fa], (share * segs.l_ba[ps])[fb], zero, zero, leg, leg]
     all_u = np.concatenate([u, *new_u])
     all_v = np.concatenate([v, *new_v])
     all_t = np.concatenate([t_uv, *new_t])
@@ -806,6 +1241,9 @@ def attach_points(
     ru, rv, rt, rl = _dedupe_min(vv, uu, tt, ll)
     xs = np.concatenate([graph.x, snap_x[points], px[points]])
     ys = np.concatenate([graph.y, snap_y[points], py[points]])
+    node_id = None
+    if graph.node_id is not None:
+        node_id = np.concatenate([graph.node_id, np.full(2 * m, -1, dtype=np.int64)])
     augmented = RoadGraph(
         x=xs,
         y=ys,
@@ -815,6 +1253,7 @@ def attach_points(
         length_rev=_csr(ru, rv, rl, n),
         profile=graph.profile,
         crs=graph.crs,
+        node_id=node_id,
     )
     if k - m:
         logger.info(
@@ -831,6 +1270,7 @@ def attach_points(
         snap_ok=ok,
         snap_x=snap_x,
         snap_y=snap_y,
+        snap_node=snap_node,
     )
 
 

@@ -603,6 +603,7 @@ class _Generator:
             unit_names=[u.name for u in units],
             township_names=[tw.short for tw in self.tws],
             hilly=[tw.kind == "township" for tw in self.tws],
+            township_kinds=tuple(tw.kind for tw in self.tws),
         )
         idx = {id(u): i for i, u in enumerate(units)}
         seat_units = [idx[id(self.seat_unit[t])] for t in range(len(self.tws))]

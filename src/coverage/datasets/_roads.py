@@ -8,6 +8,11 @@ township seat, township roads (tertiary, 乡道 Y…) and village roads (unclass
 shortest-path trees from each township seat to its villages, and a few extra links and farm
 tracks add loops and dead ends.  Every edge is drawn as a gently curving polyline with an OSM
 node every few tens of metres.
+
+For the maps' reference layers the file also holds the river (``waterway=river``, named 澄河
+after the county) and a ``place`` node per seat: the county seat ``place=town``, each 镇/乡
+seat ``place=village``, each 街道 ``place=suburb``.  They are written after the roads (new
+node and way ids, no random draws), so the road network and its routing do not change.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from scipy.spatial import Delaunay, cKDTree
 from shapely.geometry import LineString, Point, Polygon
 
 from coverage.datasets._geo import to_lonlat
+from coverage.datasets._names import COUNTY_SHORT
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +47,11 @@ _SHAPE = {
     "track": (0.10, 0.05),
 }
 _MAXSPEED = {"trunk": "80", "primary": "60", "secondary": "60", "tertiary": "40"}
+#: the river that names the county (虚构); the county seat's place name
+RIVER_NAME = COUNTY_SHORT
+SEAT_NAME = f"{COUNTY_SHORT}县"
+#: OSM ``place`` value and name suffix of a township seat, per township kind
+_PLACE = {"street": ("suburb", "街道"), "town": ("village", "镇"), "township": ("village", "乡")}
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,9 @@ class RoadInput:
         Short township names.
     hilly
         Per township: True for the remote hill township (slow village roads and tracks).
+    township_kinds
+        Per township: ``street`` (街道), ``town`` (镇) or ``township`` (乡), for the place
+        nodes; empty: no place nodes.
     """
 
     county: Polygon
@@ -78,6 +92,7 @@ class RoadInput:
     unit_names: list[str]
     township_names: list[str]
     hilly: list[bool]
+    township_kinds: tuple[str, ...] = ()
 
 
 @dataclass
@@ -392,7 +407,29 @@ class _Builder:
             off += 0.004 * self.rng.normal(size=len(t)) * (t > 0) * (t < 1)
         return p + np.outer(t, q - p) + np.outer(off, normal)
 
-    def to_osm(self) -> str:
+    def river_nodes(self, road_xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The river clipped to the bounding box of the road nodes (so the file's bounds
+        stay those of the roads), as one piece of local km coordinates."""
+        x0, y0 = road_xy.min(axis=0)
+        x1, y1 = road_xy.max(axis=0)
+        part = self.inp.river.intersection(shapely.box(x0, y0, x1, y1))
+        pieces = sorted(shapely.get_parts(part), key=lambda g: -g.length)
+        return np.asarray(pieces[0].coords) if pieces else np.zeros((0, 2))
+
+    def places(self, seat_unit: list[int]) -> list[tuple[str, str, float, float]]:
+        """``(place, name, x, y)`` of the county seat and of each township seat."""
+        inp = self.inp
+        out = [("town", SEAT_NAME, inp.seat[0], inp.seat[1])]
+        for t, kind in enumerate(inp.township_kinds):
+            place, suffix = _PLACE[kind]
+            if kind == "street":  # 街道: at the middle of its communities
+                x, y = inp.units[inp.unit_township == t].mean(axis=0)
+            else:
+                x, y = inp.units[seat_unit[t]]
+            out.append((place, f"{inp.township_names[t]}{suffix}", float(x), float(y)))
+        return out
+
+    def to_osm(self, places: list[tuple[str, str, float, float]]) -> str:
         ways: list[tuple[int, list[int], dict[str, str]]] = []
         node_xy: list[tuple[float, float]] = list(self.xy)
         km: dict[str, float] = {}
@@ -423,18 +460,43 @@ class _Builder:
                f'maxlat="{lat.max():.7f}" maxlon="{lon.max():.7f}"/>']
         for k in range(len(used)):
             out.append(f'<node id="{k + 1}" version="1" lat="{lat[k]:.7f}" lon="{lon[k]:.7f}"/>')
+        # reference features after the roads: new ids, the roads' ids and order unchanged
+        river = self.river_nodes(arr)
+        next_id = len(used) + 1
+        river_ids = list(range(next_id, next_id + len(river)))
+        if len(river):
+            r_lon, r_lat = to_lonlat(river[:, 0], river[:, 1])
+            out.extend(f'<node id="{i}" version="1" lat="{a:.7f}" lon="{o:.7f}"/>'
+                       for i, a, o in zip(river_ids, r_lat, r_lon, strict=True))
+        next_id += len(river)
+        for k, (place, name, x, y) in enumerate(places):
+            p_lon, p_lat = to_lonlat(np.array([x]), np.array([y]))
+            out.append(f'<node id="{next_id + k}" version="1" lat="{p_lat[0]:.7f}" '
+                       f'lon="{p_lon[0]:.7f}">')
+            out.append(f'<tag k="name" v="{_xml_value(name)}"/>')
+            out.append(f'<tag k="place" v="{place}"/>')
+            out.append("</node>")
         for wid, ids, tags in ways:
             out.append(f'<way id="{wid}" version="1">')
             out.extend(f'<nd ref="{new_id[i]}"/>' for i in ids)
             for tk in sorted(tags):
-                val = tags[tk].replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-                out.append(f'<tag k="{tk}" v="{val}"/>')
+                out.append(f'<tag k="{tk}" v="{_xml_value(tags[tk])}"/>')
+            out.append("</way>")
+        if river_ids:
+            out.append(f'<way id="{len(ways) + 1}" version="1">')
+            out.extend(f'<nd ref="{i}"/>' for i in river_ids)
+            out.append(f'<tag k="name" v="{_xml_value(RIVER_NAME)}"/>')
+            out.append('<tag k="waterway" v="river"/>')
             out.append("</way>")
         out.append("</osm>")
         self.stats.osm_nodes = len(used)
         self.stats.osm_ways = len(ways)
         self.stats.km_by_class = {h: round(km.get(h, 0.0), 1) for h in RANKS}
         return "\n".join(out) + "\n"
+
+
+def _xml_value(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
 def build_roads(
@@ -449,7 +511,8 @@ def build_roads(
     rng
         Random generator (the only source of randomness).
     seat_unit
-        Per township, the unit index of its seat (街道: any unit; the county seat is used).
+        Per township, the unit index of its seat (街道: any unit; the county seat is used
+        for the roads, the middle of its communities for its place node).
 
     Returns
     -------
@@ -463,7 +526,7 @@ def build_roads(
     seat_nodes = [b.unit_node[i] for i in seat_unit]
     b.routes(seat, entries, seat_nodes)
     b.spurs()
-    xml = b.to_osm()
+    xml = b.to_osm(b.places(seat_unit))
     logger.info("roads: %d OSM nodes, %d ways, %d bridges", b.stats.osm_nodes, b.stats.osm_ways,
                 b.stats.bridges)
     return xml, b.stats

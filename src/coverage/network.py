@@ -62,6 +62,7 @@ __all__ = [
     "DEFAULT_SPEEDS_KMH",
     "DEFAULT_WALK_SPEED_KMH",
     "DRIVE_HIGHWAYS",
+    "FIT_MAX_BEYOND_SHARE",
     "FIT_MIN_AREA_SHARE",
     "FIT_OK_AREA_SHARE",
     "FIT_OK_BEYOND_SHARE",
@@ -705,8 +706,9 @@ FitVerdict = Literal["ok", "partial", "disjoint"]
 
 FIT_MIN_AREA_SHARE: Final = 0.5
 """Below this share of the county's area inside the network's extent the network does not
-cover the county (verdict ``disjoint``): more than half of the county would be routed on
-roads that are not there. A network cut to the county (or a larger extract) covers close to
+cover the county (verdict ``disjoint``) when more than :data:`FIT_MAX_BEYOND_SHARE` of the
+points are also off it: more than half of the county would be routed on roads that are not
+there. A network cut to the county (or a larger extract) covers close to
 all of it: 97 % on the demo county, whose roads stop short of the outline in places."""
 
 FIT_OK_AREA_SHARE: Final = 0.9
@@ -718,6 +720,12 @@ FIT_OK_BEYOND_SHARE: Final = 0.01
 """Above this share of the points farther than the snap limit from every road, the verdict
 is at best ``partial``: one point in a hundred off the network is the odd remote hamlet or
 a mislocated row; more suggests roads missing from the file."""
+
+FIT_MAX_BEYOND_SHARE: Final = 0.25
+"""A small network hull (below :data:`FIT_MIN_AREA_SHARE`) refuses the network only when
+more than this share of the points is also off it: a network along one valley road has a
+thin hull yet routes the villages on that road, whereas a file cut off by a bounding box
+leaves a quarter or more of the county's points far from any road."""
 
 
 @dataclass(frozen=True)
@@ -920,14 +928,14 @@ def check_network_fit(
         county_bounds = _bounds(*back.transform(outline[:, 0], outline[:, 1]))
 
     reasons: list[str] = []
-    if area_share < FIT_MIN_AREA_SHARE:
+    if area_share < FIT_MIN_AREA_SHARE and (not n_points or share_beyond > FIT_MAX_BEYOND_SHARE):
         reasons.append("area_outside")
     if n_points and median > snap_limit_m:
         reasons.append("median_beyond_limit")
     verdict: FitVerdict = "disjoint" if reasons else "ok"
     if not reasons:
         if area_share < FIT_OK_AREA_SHARE:
-            reasons.append("area_partly_outside")
+            reasons.append("area_partly_outside")  # includes a thin hull whose points snap
         if n_points and share_beyond > FIT_OK_BEYOND_SHARE:
             reasons.append("points_beyond_limit")
         verdict = "partial" if reasons else "ok"

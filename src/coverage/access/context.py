@@ -29,11 +29,14 @@ from numpy.typing import NDArray
 from coverage.config import AccessConfig, ServiceConfig
 from coverage.network import (
     AttachedPoints,
+    NetworkFit,
     Profile,
     RoadGraph,
     attach_points,
+    check_network_fit,
     download_networks,
     load_networks,
+    raise_if_unfit,
 )
 from coverage.problems import InputError
 from coverage.region import Region, is_urban, located_mask
@@ -191,6 +194,9 @@ class AccessContext:
         Road graph per profile (empty without a network: straight-line estimates).
     attached
         Per profile, the graph with every point attached (snapped) to it.
+    fit
+        How well the road network covers the region (None without a network); a network
+        that does not cover it is refused in :meth:`build` with an input error.
     """
 
     region: Region
@@ -198,6 +204,7 @@ class AccessContext:
     points: Stacked
     graphs: Mapping[str, RoadGraph]
     attached: Mapping[str, AttachedPoints]
+    fit: NetworkFit | None = None
 
     @classmethod
     def build(cls, region: Region, config: AccessConfig, *,
@@ -218,6 +225,15 @@ class AccessContext:
         points = _stack(region)
         if graphs is None:
             graphs = load_graphs(region, config, profiles)
+        fit = None
+        used = {p: g for p, g in graphs.items() if p in profiles}
+        if used:
+            area = shapely.union_all(region.to_metric(region.county).geometry.to_numpy())
+            source = (str(config.network) if config.network is not None
+                      else "OSM download" if config.download else "road graph")
+            fit = check_network_fit(used, area=area, x=points.x, y=points.y, source=source,
+                                    snap_limit_m=config.snap_limit_m)
+            raise_if_unfit(fit)
         attached = {
             profile: attach_points(graph, points.x, points.y,
                                    snap_limit_m=config.snap_limit_m,
@@ -225,7 +241,7 @@ class AccessContext:
             for profile, graph in graphs.items() if profile in profiles
         }
         return cls(region=region, config=config, points=points, graphs=dict(graphs),
-                   attached=attached)
+                   attached=attached, fit=fit)
 
     @property
     def road(self) -> bool:

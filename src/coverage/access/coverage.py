@@ -27,7 +27,7 @@ from coverage.access.context import AccessContext, ServiceSetup
 from coverage.access.display import reachable_lines, road_footprint
 from coverage.access.fca import PER_POPULATION, two_step_fca
 from coverage.config import AccessConfig
-from coverage.network import nearest_site
+from coverage.network import NetworkFit, nearest_site
 from coverage.region import Region
 
 __all__ = ["AccessResult", "ServiceAccess", "compute_access"]
@@ -101,7 +101,7 @@ class AccessResult:
     services: tuple[ServiceAccess, ...]
     isochrones: gpd.GeoDataFrame
     road_network: bool
-    network_fit: Any = None
+    network_fit: NetworkFit | None = None
 
     def service(self, service_id: str) -> ServiceAccess:
         """Return the results of one service (``KeyError`` naming the known ids)."""
@@ -373,4 +373,5 @@ def compute_access(
     iso = gpd.GeoDataFrame(
         pd.DataFrame(iso_rows, columns=columns), geometry="geometry", crs=region.metric_crs
     ).to_crs("EPSG:4326")
-    return AccessResult(services=results, isochrones=iso, road_network=ctx.road)
+    return AccessResult(services=results, isochrones=iso, road_network=ctx.road,
+                        network_fit=ctx.fit)

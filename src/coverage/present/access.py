@@ -15,14 +15,26 @@ from coverage.access import AccessResult, ServiceAccess
 from coverage.outputs import write_csv
 from coverage.present.report import ReportSection, frame_for_report
 from coverage.present.workbook import SheetSpec
-from coverage.vocabulary import ACCESS_STATUS, KIND, MODE
+from coverage.vocabulary import ACCESS_STATUS, KIND, MODE, NETWORK_FIT
 
-__all__ = ["method_text", "section", "sheets", "text", "uncovered_sentence", "write_tables"]
+__all__ = ["fit_sentence", "method_text", "section", "sheets", "text", "uncovered_sentence",
+           "write_tables"]
 
 
 def method_text(result: AccessResult) -> str:
     """How travel times were computed, in words."""
     return "路网通行时间" if result.road_network else "直线距离估算"
+
+
+def fit_sentence(result: AccessResult) -> str:
+    """How well the road network covers the region, when it covers it only in part."""
+    fit = result.network_fit
+    if fit is None or fit.verdict == "ok":
+        return ""
+    return (f"注意：{NETWORK_FIT.label(fit.verdict)}——"
+            f"全县面积的 {fit.area_share:.0%} 位于路网范围内，"
+            f"{fit.n_beyond} 个点（{fit.share_beyond:.1%}）距最近道路超过 "
+            f"{fit.snap_limit_m:,.0f} 米，按“距路网过远”计；请使用覆盖全县的路网文件。")
 
 
 def _status(code: object) -> object:
@@ -35,7 +47,7 @@ def _mode(code: object) -> object:
 
 def text(result: AccessResult) -> str:
     """Coverage per service, and the worst uncovered villages, for the terminal."""
-    lines = []
+    lines = [fit_sentence(result)] if fit_sentence(result) else []
     method = ("路网通行时间 (road network)" if result.road_network
               else "直线距离估算 (straight line)")
     for svc in result.services:
@@ -144,7 +156,7 @@ def uncovered_sentence(result: AccessResult) -> str:
             part += f"，另有 {len(s.unlocated)} 个未定位（无坐标）未参与计算"
         parts.append(part)
     return (f"可达性分析（{method_text(result)}）：在服务标准时间内到不了最近站点的"
-            f"村（社区）—— {'；'.join(parts)}。")
+            f"村（社区）—— {'；'.join(parts)}。{fit_sentence(result)}")
 
 
 def section(result: AccessResult) -> ReportSection:

@@ -113,8 +113,8 @@ def isochrone_area(
     if not len(pts):
         return shapely.Polygon()
     cell = buffer_m / 2.0
-    r_buf = max(int(round(buffer_m / cell)), 1)
-    r_close = int(round(close_m / 2 / cell)) if close_m > 0 else 0
+    r_buf = 2  # cells of buffer_m / 2
+    r_close = round(close_m / 2 / cell) if close_m > 0 else 0
     margin = r_buf + 2 * r_close + 2
     origin = np.floor(pts.min(axis=0) / cell).astype(np.int64) - margin
     shape = tuple(np.floor(pts.max(axis=0) / cell).astype(np.int64) - origin + margin + 1)

@@ -416,12 +416,19 @@ class _Places:
 
     def _match(self, frame: gpd.GeoDataFrame, default_kind: str) -> tuple[np.ndarray, list[str]]:
         """Place index of each row (-1 when new) and each row's kind."""
-        kinds = ([_text(k) or default_kind for k in frame["kind"]] if "kind" in frame
-                 else [default_kind] * len(frame))
         ids = frame["id"] if "id" in frame else pd.Series(pd.NA, index=frame.index)
-        found = np.array([self.key.get((k, str(i)), -1) if not _na(i) else -1
-                          for k, i in zip(kinds, ids, strict=True)], dtype=np.int64)
-        return found, kinds
+        if "kind" in frame:
+            kinds = [_text(k) or default_kind for k in frame["kind"]]
+            found = [self.key.get((k, str(i)), -1) if not _na(i) else -1
+                     for k, i in zip(kinds, ids, strict=True)]
+        else:  # no kind column: an id that only one place has
+            by_id: dict[str, int] = {}
+            for (_, code), pos in self.key.items():
+                by_id[code] = -2 if code in by_id else pos
+            found = [max(by_id.get(str(i), -1), -1) if not _na(i) else -1 for i in ids]
+            kinds = [self.kinds[self.cols["kind"][f]] if f >= 0 else default_kind
+                     for f in found]
+        return np.asarray(found, dtype=np.int64), kinds
 
     def add_demand(self, demand: gpd.GeoDataFrame) -> None:
         found, kinds = self._match(demand, "village")
@@ -491,6 +498,8 @@ class _Places:
                       for col, (lab, words, values) in self.extra.items()],
         }
         if self.demand is not None:
+            for values in self.demand.values():  # places added after the demand points
+                values.extend([None] * (self.n - len(values)))
             out["demand"] = self.demand
             out["services"] = self.services.words
         return out

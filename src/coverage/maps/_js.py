@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the module is JavaScript/CSS source kept in strings)
 """The browser side of the interactive map, part 1: data, drawing and identify.
 
 Kept as Python strings (not package data files) so they ship with any install.  The page's

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -82,7 +82,7 @@ def _delta(values: np.ndarray) -> list[int]:
     v = np.asarray(values, dtype=np.int64)
     if not len(v):
         return []
-    return np.diff(v, prepend=0).tolist()  # type: ignore[no-any-return]
+    return list(np.diff(v, prepend=0).tolist())
 
 
 def _ring(coords: np.ndarray) -> list[int]:
@@ -92,7 +92,7 @@ def _ring(coords: np.ndarray) -> list[int]:
     keep[1:] = np.any(np.diff(q, axis=0) != 0, axis=1)  # repeated points vanish at 1e-5°
     q = q[keep]
     d = np.diff(q, axis=0, prepend=np.zeros((1, 2), dtype=np.int64))
-    return d.ravel().tolist()  # type: ignore[no-any-return]
+    return list(d.ravel().tolist())
 
 
 def encode_polygons(geom: shapely.Geometry) -> list[list[list[int]]]:
@@ -240,7 +240,7 @@ def build_payload(layers: MapLayers, *, shift: Shift | None = None) -> dict[str,
     return payload
 
 
-def _kinds(available: Sequence[str] | dict[str, Any]) -> list[str]:
+def _kinds(available: Iterable[str]) -> list[str]:
     names = list(available)
     return [k for k in vocab.KNOWN_KINDS if k in names] + \
         [k for k in names if k not in vocab.KNOWN_KINDS]

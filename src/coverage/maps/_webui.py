@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the module is JavaScript/CSS source kept in strings)
 """The browser side of the interactive map, part 2: the planner's controls and the page layout.
 
 The side panel (township drill-down, indicator switcher, build-year slider, statistics, layer

@@ -419,7 +419,7 @@ CORE_JS = r"""
   app.FONT = FONT;
 
   // ------------------------------------------------------------------ points canvas
-  var CLUSTER_MIN = 2500, CLUSTER_MAX_ZOOM = 15, CELL = 44;
+  var CLUSTER_MIN = 2500, CLUSTER_MAX_ZOOM = 15, CELL = 56, SUGG_MAX = 150;
   function inTown(i) { return state.town < 0 || P.town[i] === state.town; }
   app.inTown = inTown;
   function phaseOn(k) { var ph = sugg.phase[k]; return ph < 0 || ph < state.phase; }
@@ -455,7 +455,7 @@ CORE_JS = r"""
     return list;
   }
   function drawCluster(ctx, c, colors, hitType) {
-    var x = c.sx / c.n, y = c.sy / c.n, r = 9 + 3.2 * Math.log(c.n) / Math.LN10 * 2;
+    var x = c.sx / c.n, y = c.sy / c.n, r = 7 + 3 * Math.log(c.n) / Math.LN10;
     var a0 = -PI / 2;
     ctx.beginPath(); ctx.arc(x, y, r + 1.5, 0, 2 * PI); ctx.fillStyle = "rgba(255,255,255,0.95)"; ctx.fill();
     for (var j = 0; j < c.cat.length; j++) {
@@ -546,6 +546,28 @@ CORE_JS = r"""
         items.push([k, sx, sy]);
       }
       items.sort(function (a, c) { return (sugg.rank[a[0]] || 1e9) - (sugg.rank[c[0]] || 1e9); });
+      if (items.length > SUGG_MAX) {
+        // too many to read: the best-ranked keep their badge, the rest are counted per cell
+        var grid = new Map(), rest = [];
+        items.forEach(function (it, j) {
+          if (j < 30 && place(it[1] - 10, it[2] - 10, it[1] + 10, it[2] + 10)) { rest.push(it); return; }
+          var key = Math.floor(it[1] / CELL) * 1048576 + Math.floor(it[2] / CELL), c = grid.get(key);
+          if (!c) { c = {n: 0, sx: 0, sy: 0, m: []}; grid.set(key, c); }
+          c.n++; c.sx += it[1]; c.sy += it[2]; c.m.push(it[0]);
+        });
+        grid.forEach(function (c) {
+          var x = c.sx / c.n + 14, y = c.sy / c.n - 14, txt = "新" + c.n;
+          ctx.font = "bold 10px " + FONT;
+          var w = ctx.measureText(txt).width + 8;
+          ctx.beginPath(); roundRect(ctx, x - w / 2, y - 8, w, 16, 3);
+          ctx.lineWidth = 2.5; ctx.strokeStyle = "#fff"; ctx.stroke(); ctx.fillStyle = sugg.color; ctx.fill();
+          ctx.fillStyle = "#fff"; ctx.font = "bold 10px " + FONT; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+          ctx.fillText(txt, x, y + 0.5);
+          hitAdd(x, y, w / 2 + 2, "cs", c); drawn.sugg += c.n; drawn.clusters++;
+        });
+        boxes = boxes.slice(0, boxes.length - rest.length);
+        items = rest;
+      }
       var big = [], small = [];
       items.forEach(function (it) { (place(it[1] - 10, it[2] - 10, it[1] + 10, it[2] + 10) ? big : small).push(it); });
       small.forEach(function (it) {
@@ -654,6 +676,7 @@ CORE_JS = r"""
       return c.n + " 处场所（" + parts.join("，") + "），点击放大"; }
     if (h.t === "ct") { V.time.forEach(function (s, j) { if (c.cat[j]) { parts.push(s[3] + " " + c.cat[j]); } });
       return c.n + " 个需求点（" + parts.join("，") + "），点击放大"; }
+    if (h.t === "cs") { return c.n + " 处建议新建点位，点击放大"; }
     return c.n + " 个未覆盖村（社区），" + fmtInt(c.pop) + " 人，点击放大";
   }
   function isoAt(x, y) {
@@ -793,7 +816,7 @@ CORE_JS = r"""
     var h = hitAt(e.layerPoint);
     if (h) {
       hideTip(tip);
-      if (h.t === "cf" || h.t === "ct" || h.t === "cu") {
+      if (h.t === "cf" || h.t === "ct" || h.t === "cu" || h.t === "cs") {
         map.setView(map.layerPointToLatLng([h.x, h.y]), Math.min(map.getZoom() + 2, 17));
       } else if (h.t === "s") {
         app.openPlace(sugg.p[h.ref], "建议新建：" + P.name[sugg.p[h.ref]]);

@@ -268,7 +268,7 @@ UI_JS = r"""
     }
     if (on.sugg && sugg) {
       var ph = sugg.phases.filter(function (p, j) { return j < state.phase; });
-      secs.push({title: "建议新建点位（数字为优先顺序）", items: ph.length ? ph.map(function (p, j) {
+      secs.push({title: "建议新建点位（数字为优先顺序）", note: sugg.p.length > 150 ? "“新N”：此处N个建议点位，放大后显示编号" : "", items: ph.length ? ph.map(function (p, j) {
         return {sw: {t: "badge", c: p[2], n: String(j + 1)}, text: p[1]}; }) : [{sw: {t: "badge", c: sugg.color}, text: "建议新建"}]});
     }
     if (on.time && P.demand) {
@@ -446,12 +446,19 @@ UI_JS = r"""
   app.refresh = refresh;
   app.on(function (name) { if (name === "layers") { renderLegend(); } });
 
+  // keep what is fitted clear of the legend (bottom left) and, on phones, of the title
+  function fitPadding() {
+    var legend = $("cov-legend"), padL = 20, padT = 20;
+    if (mobile) { padL = 10; padT = $("cov-head").offsetHeight + 10; }
+    else if (!legend.classList.contains("collapsed")) { padL = Math.min(legend.offsetWidth + 20, map.getSize().x * 0.3); }
+    return {paddingTopLeft: [padL, padT], paddingBottomRight: [20, 20], animate: false};
+  }
   app.selectTown = function (t, zoom) {
     state.town = t; townSel.value = String(t);
     app.highlightTown();
     if (zoom) {
-      if (t >= 0) { var b = towns.geo[t].bbox; map.fitBounds([[b[1], b[0]], [b[3], b[2]]], {padding: [30, 30], animate: false}); }
-      else { map.fitBounds(D.bounds, {padding: [20, 20], animate: false}); }
+      var b = t >= 0 ? towns.geo[t].bbox : null;
+      map.fitBounds(b ? [[b[1], b[0]], [b[3], b[2]]] : D.bounds, fitPadding());
     }
     if (mobile && t >= 0) { document.body.classList.add("cov-sheet-open"); }
     refresh(); app.repaintSoon();
@@ -716,10 +723,9 @@ UI_JS = r"""
   // ------------------------------------------------------------------ first view
   renderLayers(); showCite(); refresh();
   map.invalidateSize({pan: false});
-  var padL = mobile ? 10 : Math.min($("cov-legend").offsetWidth + 20, map.getSize().x * 0.3);
-  var padT = mobile ? $("cov-head").offsetHeight + 10 : 20;
-  map.fitBounds(D.bounds, {paddingTopLeft: [padL, padT], paddingBottomRight: [20, 20], animate: false});
+  map.fitBounds(D.bounds, fitPadding());
   app.repaint();
+  app.readyAt = performance.now();
   app.ready = true;
   document.body.setAttribute("data-ready", "1");
 })();

@@ -89,8 +89,11 @@ CORE_JS = r"""
   var towns = D.towns, NT = towns.code.length;
   towns.geo = towns.g.map(geom);
   var county = geom(D.county);
-  var villages = D.villages ? D.villages.g.map(geom) : [];
-  var iso = (D.iso || []).map(function (r) { var g = geom(r.g); return {row: r, g: g}; });
+  // village boundaries and isochrone areas are decoded when first shown
+  var villages = D.villages ? D.villages.g.map(function () { return null; }) : [];
+  function villageGeo(v) { if (!villages[v]) { villages[v] = geom(D.villages.g[v]); } return villages[v]; }
+  var iso = (D.iso || []).map(function (r) { return {row: r, g: null}; });
+  function isoGeo(k) { if (!iso[k].g) { iso[k].g = geom(iso[k].row.g); } return iso[k].g; }
   var sugg = D.sugg || null, NS = sugg ? sugg.p.length : 0;
   var demand = P.demand || null;
   var statusCodes = V.status.map(function (s) { return s[0]; });
@@ -114,7 +117,7 @@ CORE_JS = r"""
   if (D.water) { layer("water", "参考图层", "河流水系", D.water.lines.length + D.water.areas.length, true); }
   if (D.labels) { layer("labels", "参考图层", "地名", D.labels.name.length, true); }
   layer("county", "行政区划", "县界", 0, true);
-  layer("towns", "行政区划", "乡镇（街道）界", NT, true);
+  layer("towns", "行政区划", D.info.approx ? "乡镇（街道）示意范围（非法定界线）" : "乡镇（街道）界", NT, true);
   if (villages.length) { layer("villages", "行政区划", "村（社区）界", villages.length, false); }
   if (D.ind.length) { layer("choro", "乡镇达标情况", "乡镇达标情况（按所选指标着色）", NT, true); }
   P.kinds.forEach(function (k, j) {
@@ -219,15 +222,23 @@ CORE_JS = r"""
     return {color: c, weight: 1, opacity: 0.8, fill: true, fillColor: c,
             fillOpacity: band === 0 ? 0.3 : 0.2};
   };
+  var makers = {};   // layers built when first switched on
   isoServices.forEach(function (s, j) {
-    var g = L.featureGroup();
-    iso.forEach(function (r, k) {
-      if (r.row.service !== s) { return; }
-      g.addLayer(L.polygon(latlngs(r.g), L.extend({interactive: false, renderer: vec}, bandStyle(k))));
-    });
-    vlayers["iso:" + j] = g;
+    makers["iso:" + j] = function () {
+      var g = L.featureGroup();
+      iso.forEach(function (r, k) {
+        if (r.row.service !== s) { return; }
+        g.addLayer(L.polygon(latlngs(isoGeo(k)), L.extend({interactive: false, renderer: vec}, bandStyle(k))));
+      });
+      return g;
+    };
   });
-  if (villages.length) { vlayers.villages = outline(villages, {color: V.lines.village, weight: 0.7, opacity: 0.9}); }
+  if (villages.length) {
+    makers.villages = function () {
+      return outline(villages.map(function (v, k) { return villageGeo(k); }),
+                     {color: V.lines.village, weight: 0.7, opacity: 0.9});
+    };
+  }
   vlayers.towns = outline(towns.geo, {color: V.lines.township, weight: 1.3, opacity: 0.95});
   vlayers.county = outline([county], {color: V.lines.county, weight: 2.6, opacity: 1});
   var selLayer = L.featureGroup();
@@ -235,6 +246,7 @@ CORE_JS = r"""
                                ["villages", "towns", "county"]);
   function restack() {
     ORDER.forEach(function (id) {
+      if (!vlayers[id] && makers[id] && state.on[id]) { vlayers[id] = makers[id](); }
       var l = vlayers[id];
       if (!l) { return; }
       var want = state.on[id];
@@ -685,7 +697,7 @@ CORE_JS = r"""
       if (!state.on["iso:" + j]) { continue; }
       for (var k = iso.length - 1; k >= 0; k--) {   // smallest band last in the list
         var r = iso[k].row;
-        if (r.service === isoServices[j] && contains(iso[k].g, x, y)) {
+        if (r.service === isoServices[j] && contains(isoGeo(k), x, y)) {
           if (!best || r.min < best.min) { best = r; }
         }
       }
@@ -697,7 +709,7 @@ CORE_JS = r"""
     return -1;
   }
   function villageAt(x, y) {
-    for (var v = 0; v < villages.length; v++) { if (contains(villages[v], x, y)) { return v; } }
+    for (var v = 0; v < villages.length; v++) { if (contains(villageGeo(v), x, y)) { return v; } }
     return -1;
   }
   app.townAt = townAt;
@@ -830,7 +842,7 @@ CORE_JS = r"""
   // ------------------------------------------------------------------ start
   app.setLayer = function (id, on) {
     state.on[id] = !!on;
-    if (vlayers[id]) { restack(); } else { app.fire("layers"); }
+    if (vlayers[id] || makers[id]) { restack(); } else { app.fire("layers"); }
     if (id.indexOf("iso:") === 0) { app.restyleChoro(); }
     repaintSoon();
   };

@@ -286,7 +286,7 @@ UI_JS = r"""
     if (on.water && D.water) { ref.push({sw: {t: "line", c: "#8fb6da", w: 2}, text: "河流水系"}); }
     var adm = [];
     if (on.county) { adm.push({sw: {t: "line", c: V.lines.county, w: 2.6}, text: "县界"}); }
-    if (on.towns) { adm.push({sw: {t: "line", c: V.lines.township, w: 1.4}, text: "乡镇（街道）界"}); }
+    if (on.towns) { adm.push({sw: {t: "line", c: V.lines.township, w: 1.4}, text: info.approx ? "乡镇（街道）示意范围（非法定界线）" : "乡镇（街道）界"}); }
     if (on.villages) { adm.push({sw: {t: "line", c: V.lines.village, w: 1}, text: "村（社区）界"}); }
     if (adm.length || ref.length) { secs.push({title: "行政区划与参考", items: adm.concat(ref)}); }
     return secs;

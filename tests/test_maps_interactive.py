@@ -22,7 +22,7 @@ import shapely
 import coverage
 from coverage import InputError, Region
 from coverage.maps import MapInfo, MapLayers, build_interactive_map, write_interactive_map
-from coverage.maps._webdata import SCALE, encode_polygons
+from coverage.maps._webdata import SCALE, encode_polygons, front_code, pack_small
 from coverage.maps.interactive import InteractiveMap, render_interactive_html, script_json
 from test_maps_data import DEMO_TOML, XSS, make_layers, with_hostile_names
 
@@ -63,6 +63,14 @@ def _payload(text: str) -> dict:
                       re.DOTALL)
     assert match is not None
     return json.loads(match.group(1))
+
+
+def _unfront(codes: list[str]) -> list[str]:
+    out, prev = [], ""
+    for c in codes:
+        prev = prev[:int(c[0], 36)] + c[1:]
+        out.append(prev)
+    return out
 
 
 def _undelta(values: list[int]) -> np.ndarray:
@@ -137,8 +145,8 @@ def test_each_place_is_stored_once(tiny_region: Region) -> None:
     kinds = [k[0] for k in places["kinds"]]
     village = tiny_region.layers["village"]
     first = village.iloc[0]
-    i = places["code"].index(first["id"])
-    assert kinds[places["kind"][i]] == "village"
+    i = _unfront(places["code"]).index(first["id"])
+    assert kinds[int(places["kind"][i], 36)] == "village"
     assert _undelta(places["x"])[i] == pytest.approx(first.geometry.x, abs=1e-5)
     assert _undelta(places["y"])[i] == pytest.approx(first.geometry.y, abs=1e-5)
     assert all(isinstance(v, int) for v in places["x"])
@@ -183,6 +191,13 @@ def test_isochrones_are_clipped_to_the_county(tiny_region: Region) -> None:
         for poly in row["g"]:
             xy = np.column_stack([_undelta(poly[0][0::2]), _undelta(poly[0][1::2])])
             assert shapely.Polygon(xy).buffer(-1e-4).within(county.buffer(1e-4))
+
+
+def test_front_coding_and_packing() -> None:
+    codes = ["370999101201", "370999101202", "370999102001", "S1", "S10", ""]
+    enc = front_code(codes)
+    assert enc[1] == "b2" and _unfront(enc) == codes
+    assert pack_small([0, 1, 35]) == "01z" and pack_small([0, 36]) == [0, 36]
 
 
 def test_polygon_encoding_round_trip() -> None:

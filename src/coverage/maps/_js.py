@@ -25,9 +25,11 @@ __all__ = ["CORE_JS"]
 CORE_JS = r"""
 (function () {
   "use strict";
+  var T0 = performance.now();
   var D = JSON.parse(document.getElementById("cov-data").textContent);
   var S = D.scale, V = D.vocab, P = D.places, N = P.n;
-  var app = window.coverageApp = {D: D, ready: false, timings: {draw: []}, listeners: []};
+  var app = window.coverageApp = {D: D, ready: false, listeners: [],
+                                  timings: {draw: [], start: T0, parsed: performance.now()}};
   var PI = Math.PI;
 
   // ------------------------------------------------------------------ decoding
@@ -82,6 +84,15 @@ CORE_JS = r"""
   }
   app.decode = {cum: cum, ring: ring, geom: geom, latlngs: latlngs, contains: contains};
 
+  // front-coded codes and base-36 packed small integers (see _webdata.py)
+  (function () {
+    var prev = "", out = new Array(P.code.length);
+    for (var i = 0; i < out.length; i++) { var e = P.code[i]; prev = out[i] = prev.slice(0, parseInt(e[0], 36)) + e.slice(1); }
+    P.code = out;
+    ["kind", "status", "fac"].forEach(function (k) {
+      if (typeof P[k] === "string") { P[k] = Uint8Array.from(P[k], function (c) { return parseInt(c, 36); }); }
+    });
+  })();
   var lon = cum(P.x), lat = cum(P.y);
   var mx = new Float64Array(N), my = new Float64Array(N);
   for (var i0 = 0; i0 < N; i0++) { mx[i0] = mercX(lon[i0]); my[i0] = mercY(lat[i0]); }
@@ -101,6 +112,7 @@ CORE_JS = r"""
   if (sugg) { sugg.p.forEach(function (p, k) { suggOf[p] = k; }); }
   app.suggOf = suggOf;
 
+  app.timings.decoded = performance.now();
   // ------------------------------------------------------------------ state and layers
   var nPhases = sugg ? sugg.phases.length : 0;
   var state = app.state = {ind: 0, town: -1, phase: nPhases, measuring: false, on: {}};
@@ -286,10 +298,15 @@ CORE_JS = r"""
       return {m: m, b: b};
     });
   }
-  var roadLines = D.roads ? decodeLines(D.roads.g) : [];
-  var waterLines = D.water ? decodeLines(D.water.lines) : [];
-  var waterAreas = D.water ? D.water.areas.map(function (a) {
-    return a.map(function (p) { return decodeLines(p); }); }) : [];
+  // decoded on first use (roads are not drawn at the opening zoom)
+  var roadLines = null, waterLines = null, waterAreas = null;
+  function decodeRef() {
+    if (roadLines) { return; }
+    roadLines = D.roads ? decodeLines(D.roads.g) : [];
+    waterLines = D.water ? decodeLines(D.water.lines) : [];
+    waterAreas = D.water ? D.water.areas.map(function (a) {
+      return a.map(function (p) { return decodeLines(p); }); }) : [];
+  }
   function pathLines(ctx, list, sel, scale, o, b) {
     var x0 = (b.min.x + o.x) / scale, x1 = (b.max.x + o.x) / scale;
     var y0 = (b.min.y + o.y) / scale, y1 = (b.max.y + o.y) / scale;
@@ -306,6 +323,9 @@ CORE_JS = r"""
   function drawRef(ctx, b, z) {
     var scale = 256 * Math.pow(2, z), o = map.getPixelOrigin();
     ctx.lineJoin = "round"; ctx.lineCap = "round";
+    var roadsShown = state.on.roads && D.roads && V.roads.some(function (c) { return z >= c[2]; });
+    if (!(state.on.water && D.water) && !roadsShown) { return; }
+    decodeRef();
     if (state.on.water && D.water) {
       ctx.fillStyle = "#b9d3ea"; ctx.strokeStyle = "#8fb6da";
       waterAreas.forEach(function (poly) {
@@ -669,7 +689,10 @@ CORE_JS = r"""
     if (!map.hasLayer(t)) { map.addLayer(t); }
   }
   function hideTip(t) { if (map.hasLayer(t)) { map.removeLayer(t); } }
-  function fmtInt(v) { return v === null || v === undefined ? "" : Number(v).toLocaleString("en-US"); }
+  function fmtInt(v) {   // 12,345 (toLocaleString loads locale data: slow on first use)
+    if (v === null || v === undefined) { return ""; }
+    return String(Math.round(v)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
   app.fmtInt = fmtInt;
   function fmtDist(m) { return m >= 1000 ? (m / 1000).toFixed(1) + " 公里" : Math.round(m) + " 米"; }
   app.fmtDist = fmtDist;
@@ -847,12 +870,14 @@ CORE_JS = r"""
     repaintSoon();
   };
   app.restack = restack;
-  var b = D.bounds;
-  map.fitBounds(b, {padding: [20, 20]});
-  restack();
-  refCanvas.addTo(map);
-  ptsCanvas.addTo(map);
-  map.on("zoomend", function () { app.restyleChoro(); });
+  // the first view (called once by the user interface, which knows where its panels are)
+  app.start = function (fit) {
+    map.fitBounds(D.bounds, fit);
+    restack();
+    refCanvas.addTo(map);
+    ptsCanvas.addTo(map);
+    map.on("zoomend", function () { app.restyleChoro(); });
+  };
   app.NT = NT; app.towns = towns; app.county = county; app.kindIdx = kindIdx;
   app.timeIdx = timeIdx; app.uncIdx = uncIdx; app.sugg = sugg; app.isoServices = isoServices;
   app.mx = mx; app.my = my;

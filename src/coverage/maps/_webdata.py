@@ -31,7 +31,8 @@ from coverage.maps import _style as st
 from coverage.maps._data import MapLayers, fictional_note, simplify_metric, to_wgs84
 from coverage.maps._pinyin import initials
 
-__all__ = ["DEFAULT_KINDS", "SCALE", "build_payload", "encode_lines", "encode_polygons"]
+__all__ = ["DEFAULT_KINDS", "SCALE", "build_payload", "encode_lines", "encode_polygons",
+           "front_code", "pack_small"]
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +119,27 @@ def encode_lines(geom: shapely.Geometry) -> list[list[int]]:
         elif part.geom_type == "LineString":
             out.append(_ring(np.asarray(part.coords)))
     return [r for r in out if len(r) >= 4]
+
+
+def front_code(codes: Sequence[str]) -> list[str]:
+    """Front coding: each code as one base-36 digit (characters shared with the previous code,
+    at most 35) followed by the rest — 12-digit division codes in order shrink to 2–4 bytes."""
+    out, prev = [], ""
+    for code in codes:
+        n = 0
+        limit = min(len(prev), len(code), 35)
+        while n < limit and prev[n] == code[n]:
+            n += 1
+        out.append(np.base_repr(n, 36).lower() + code[n:])
+        prev = code
+    return out
+
+
+def pack_small(values: Sequence[int]) -> str | list[int]:
+    """Small non-negative integers (< 36) as one base-36 character each; else the list."""
+    if values and (min(values) < 0 or max(values) >= 36):
+        return list(values)
+    return "".join(np.base_repr(v, 36).lower() for v in values)
 
 
 def _codes(values: pd.Series, table: Sequence[str]) -> list[int]:
@@ -488,9 +510,9 @@ class _Places:
         out: dict[str, Any] = {
             "n": self.n,
             "x": _delta(np.asarray(c["x"])), "y": _delta(np.asarray(c["y"])),
-            "name": c["name"], "code": c["code"], "py": initials(c["name"]),
-            "kind": c["kind"], "status": c["status"], "town": c["town"], "pop": c["pop"],
-            "fac": c["fac"],
+            "name": c["name"], "code": front_code(c["code"]), "py": initials(c["name"]),
+            "kind": pack_small(c["kind"]), "status": pack_small(c["status"]),
+            "town": c["town"], "pop": c["pop"], "fac": pack_small(c["fac"]),
             "kinds": [[k, vocab.KIND.label(k), st.LAYER_TITLES.get(k, vocab.KIND.label(k)),
                        st.KIND_SHAPE.get(k, "circle"), int(k in DEFAULT_KINDS)]
                       for k in self.kinds],

@@ -722,11 +722,11 @@ UI_JS = r"""
 
   // ------------------------------------------------------------------ first view
   renderLayers(); showCite(); refresh();
-  map.invalidateSize({pan: false});
-  map.fitBounds(D.bounds, fitPadding());
-  app.repaint();
+  app.start(fitPadding());
   app.readyAt = performance.now();
   app.ready = true;
+  // when the first frame with the map is on screen
+  requestAnimationFrame(function () { setTimeout(function () { app.paintedAt = performance.now(); }, 0); });
   document.body.setAttribute("data-ready", "1");
 })();
 """

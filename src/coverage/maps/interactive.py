@@ -118,7 +118,7 @@ def build_interactive_map(layers: MapLayers, *, basemap: str = "none",
         f"<title>{title}</title>\n{leaflet_inline()}<style>{APP_CSS}</style>\n</head>\n"
         f"<body>\n{BODY_HTML}\n"
         f'<script type="application/json" id="cov-data">{data}</script>\n'
-        f"<script>{CORE_JS}</script>\n<script>{UI_JS}</script>\n</body>\n</html>\n"
+        f"<script>{CORE_JS}\n{UI_JS}</script>\n</body>\n</html>\n"
     )
     return InteractiveMap(html=text, payload_bytes=len(data.encode("utf-8")))
 

@@ -17,8 +17,9 @@ Pages (each opened ``--repeat`` times in one headless Debian Chromium, median re
 
 Figures: file size; *ready* = milliseconds from navigation start until the first frame after
 the page's script has drawn the map (``coverageApp.paintedAt``, taken in a timeout after the
-next animation frame; the same for the empty page) and the difference to the empty page; *pan* and *zoom* = the synchronous redraw after ``panBy`` / ``setZoom`` (our
-canvases and Leaflet's), at the opening view (points aggregated) and at zoom 15 (points
+next animation frame; the same for the empty page) and the difference to the empty page;
+*pan* and *zoom* = the synchronous redraw after ``panBy`` / ``setZoom`` (our canvases and
+Leaflet's), at the opening view (points aggregated) and at zoom 15 (points
 drawn one by one); JS heap after load.  Budgets (issue 15): 10,000 villages ≤ 1.5 MB and
 ≤ 0.5 s after the empty page, 50,000 ≤ 6 MB and ≤ 1.5 s, redraw ≤ 100 ms at 50,000.
 """

@@ -151,7 +151,7 @@ CORE_JS = r"""
   if (sugg) { layer("sugg", "规划建议", "建议新建点位", NS, true); }
 
   // ------------------------------------------------------------------ the map
-  var vec = L.canvas({padding: 0.5, tolerance: 0});
+  var vec = L.canvas({padding: 0.25, tolerance: 0});
   var map = app.map = L.map("cov-map", {
     zoomControl: false, preferCanvas: true, renderer: vec, zoomSnap: 0.25, zoomDelta: 0.5,
     maxZoom: 18, minZoom: 4, doubleClickZoom: true, attributionControl: true
@@ -178,6 +178,7 @@ CORE_JS = r"""
       var c = this._container, ctx = this._ctx;
       ctx.save(); ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.clearRect(0, 0, c.width, c.height); ctx.restore();
       var t0 = performance.now();
+      ctx._covFont = null;
       this._fn(ctx, this._bounds, this._map.getZoom());
       this.lastMs = performance.now() - t0;
     }
@@ -286,34 +287,33 @@ CORE_JS = r"""
   };
 
   // ------------------------------------------------------------------ reference canvas
-  function decodeLines(list) {
-    return list.map(function (flat) {
-      var r = ring(flat), n = r.xs.length, m = new Float64Array(2 * n);
-      var b = [Infinity, Infinity, -Infinity, -Infinity];
-      for (var i = 0; i < n; i++) {
-        var x = mercX(r.xs[i]), y = mercY(r.ys[i]);
-        m[2 * i] = x; m[2 * i + 1] = y;
-        if (x < b[0]) b[0] = x; if (y < b[1]) b[1] = y; if (x > b[2]) b[2] = x; if (y > b[3]) b[3] = y;
-      }
-      return {m: m, b: b};
-    });
+  function decodeLine(flat) {   // Web Mercator (0..1) coordinates and bounding box
+    var r = ring(flat), n = r.xs.length, m = new Float64Array(2 * n);
+    var b = [Infinity, Infinity, -Infinity, -Infinity];
+    for (var i = 0; i < n; i++) {
+      var x = mercX(r.xs[i]), y = mercY(r.ys[i]);
+      m[2 * i] = x; m[2 * i + 1] = y;
+      if (x < b[0]) b[0] = x; if (y < b[1]) b[1] = y; if (x > b[2]) b[2] = x; if (y > b[3]) b[3] = y;
+    }
+    return {m: m, b: b};
   }
-  // decoded on first use (roads are not drawn at the opening zoom)
-  var roadLines = null, waterLines = null, waterAreas = null;
+  // lines are decoded when first drawn (most roads are not drawn at the opening zoom)
+  function lazyLines(src) { return {src: src, dec: new Array(src.length)}; }
+  var roadLines = lazyLines(D.roads ? D.roads.g : []);
+  var waterLines = lazyLines(D.water ? D.water.lines : []);
+  var waterAreas = null;
   function decodeRef() {
-    if (roadLines) { return; }
-    roadLines = D.roads ? decodeLines(D.roads.g) : [];
-    waterLines = D.water ? decodeLines(D.water.lines) : [];
+    if (waterAreas) { return; }
     waterAreas = D.water ? D.water.areas.map(function (a) {
-      return a.map(function (p) { return decodeLines(p); }); }) : [];
+      return a.map(function (p) { return p.map(decodeLine); }); }) : [];
   }
   function pathLines(ctx, list, sel, scale, o, b) {
     var x0 = (b.min.x + o.x) / scale, x1 = (b.max.x + o.x) / scale;
     var y0 = (b.min.y + o.y) / scale, y1 = (b.max.y + o.y) / scale;
     ctx.beginPath();
-    for (var k = 0; k < list.length; k++) {
+    for (var k = 0; k < list.src.length; k++) {
       if (sel && !sel(k)) { continue; }
-      var L_ = list[k], bb = L_.b;
+      var L_ = list.dec[k] || (list.dec[k] = decodeLine(list.src[k])), bb = L_.b;
       if (bb[2] < x0 || bb[0] > x1 || bb[3] < y0 || bb[1] > y1) { continue; }
       var m = L_.m;
       ctx.moveTo(m[0] * scale - o.x, m[1] * scale - o.y);
@@ -350,7 +350,7 @@ CORE_JS = r"""
       }
     }
   }
-  var refCanvas = new DrawCanvas(drawRef, {pane: "cov-ref", padding: 0.3});
+  var refCanvas = new DrawCanvas(drawRef, {pane: "cov-ref", padding: 0.25});
 
   // ------------------------------------------------------------------ shapes and colours
   function shapePath(ctx, shape, x, y, r) {
@@ -438,7 +438,7 @@ CORE_JS = r"""
     return true;
   }
   function label(ctx, text, x, y, size, bold, align, color) {
-    ctx.font = (bold ? "bold " : "") + size + "px " + FONT;
+    setFont(ctx, (bold ? "bold " : "") + size + "px " + FONT);
     var w = ctx.measureText(text).width, h = size;
     var x0 = align === "center" ? x - w / 2 : x;
     if (!place(x0 - 2, y - h / 2 - 2, x0 + w + 2, y + h / 2 + 2)) { return false; }
@@ -447,6 +447,8 @@ CORE_JS = r"""
     ctx.strokeText(text, x0, y); ctx.fillStyle = color || "#263238"; ctx.fillText(text, x0, y);
     return true;
   }
+  function setFont(ctx, f) { if (ctx._covFont !== f) { ctx.font = f; ctx._covFont = f; } }
+  app.setFont = setFont;
   var FONT = '"Microsoft YaHei","PingFang SC","Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei",sans-serif';
   app.FONT = FONT;
 
@@ -498,7 +500,7 @@ CORE_JS = r"""
       a0 = a1;
     }
     ctx.beginPath(); ctx.arc(x, y, r * 0.62, 0, 2 * PI); ctx.fillStyle = "#fff"; ctx.fill();
-    ctx.fillStyle = "#222"; ctx.font = "bold " + (c.n >= 1000 ? 10 : 11) + "px " + FONT;
+    ctx.fillStyle = "#222"; setFont(ctx, "bold " + (c.n >= 1000 ? 10 : 11) + "px " + FONT);
     ctx.textAlign = "center"; ctx.textBaseline = "middle";
     ctx.fillText(c.n >= 10000 ? Math.round(c.n / 1000) + "k" : String(c.n), x, y + 0.5);
     boxes.push([x - r, y - r, x + r, y + r]);
@@ -589,11 +591,11 @@ CORE_JS = r"""
         });
         grid.forEach(function (c) {
           var x = c.sx / c.n + 14, y = c.sy / c.n - 14, txt = "新" + c.n;
-          ctx.font = "bold 10px " + FONT;
+          setFont(ctx, "bold 10px " + FONT);
           var w = ctx.measureText(txt).width + 8;
           ctx.beginPath(); roundRect(ctx, x - w / 2, y - 8, w, 16, 3);
           ctx.lineWidth = 2.5; ctx.strokeStyle = "#fff"; ctx.stroke(); ctx.fillStyle = sugg.color; ctx.fill();
-          ctx.fillStyle = "#fff"; ctx.font = "bold 10px " + FONT; ctx.textAlign = "center"; ctx.textBaseline = "middle";
+          ctx.fillStyle = "#fff"; setFont(ctx, "bold 10px " + FONT); ctx.textAlign = "center"; ctx.textBaseline = "middle";
           ctx.fillText(txt, x, y + 0.5);
           hitAdd(x, y, w / 2 + 2, "cs", c); drawn.sugg += c.n; drawn.clusters++;
         });
@@ -615,7 +617,7 @@ CORE_JS = r"""
         ctx.lineWidth = 3; ctx.strokeStyle = "#fff"; ctx.stroke(); ctx.fillStyle = col; ctx.fill();
         ctx.lineWidth = 0.8; ctx.strokeStyle = "#4a0045"; ctx.stroke();
         ctx.fillStyle = textColor(col); ctx.textAlign = "center"; ctx.textBaseline = "middle";
-        ctx.font = "bold " + (rank >= 100 ? 9 : 11) + "px " + FONT;
+        setFont(ctx, "bold " + (rank >= 100 ? 9 : 11) + "px " + FONT);
         ctx.fillText(rank === null ? "?" : String(rank), x, y + 0.5);
         hitAdd(x, y, 11, "s", it[0]); drawn.sugg++;
       });
@@ -663,7 +665,7 @@ CORE_JS = r"""
     return "rgba(" + (v >> 16) + "," + ((v >> 8) & 255) + "," + (v & 255) + "," + a + ")";
   }
   app.hexA = hexA;
-  var ptsCanvas = new DrawCanvas(drawPoints, {pane: "cov-pts", padding: 0.3});
+  var ptsCanvas = new DrawCanvas(drawPoints, {pane: "cov-pts", padding: 0.25});
 
   app.repaint = function () {
     var t0 = performance.now();

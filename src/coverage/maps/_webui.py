@@ -237,8 +237,12 @@ UI_JS = r"""
       ctx.fillStyle = d.textColor(sw.c); ctx.font = "bold 10px " + app.FONT; ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.fillText(sw.n || "1", x, y + 0.5); }
     ctx.restore();
   }
-  function swatchCanvas(sw) {
+  var swCache = {};
+  function swatchCanvas(sw) {   // drawn once per look, reused when the legend is rebuilt
+    var key = JSON.stringify(sw), hit = swCache[key];
+    if (hit && !hit.isConnected) { return hit; }
     var r = window.devicePixelRatio || 1, c = document.createElement("canvas");
+    swCache[key] = c;
     c.width = 16 * r; c.height = 16 * r; c.style.width = "16px"; c.style.height = "16px";
     var ctx = c.getContext("2d"); ctx.scale(r, r); swatch(ctx, sw, 8, 8);
     return c;

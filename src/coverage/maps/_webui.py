@@ -131,6 +131,7 @@ table.cov-t th { color: #555; font-weight: normal; }
   #cov-legend { left: 2mm; bottom: 10mm; box-shadow: none; border: 0.2mm solid #777;
     max-width: 80mm; }
   #cov-legend.collapsed #cov-legend-body { display: block; }
+  .cov-fold { display: none; }
   #cov-print-foot { display: flex; position: absolute; left: 0; right: 0; bottom: 0;
     height: 7mm; font-size: 8.5pt; color: #333; justify-content: space-between;
     align-items: center; }
@@ -151,7 +152,7 @@ BODY_HTML = """
       <ul id="cov-results"></ul>
     </div>
   </div>
-  <div id="cov-legend" class="cov-box"><h2 id="cov-legend-h" title="点击收起/展开">图例 ▾</h2>
+  <div id="cov-legend" class="cov-box"><h2 id="cov-legend-h" title="点击收起/展开">图例 <span class="cov-fold">▾</span></h2>
     <div id="cov-legend-body"></div></div>
   <button id="cov-side-open" class="cov-btn" type="button">◀ 统计与图层</button>
   <aside id="cov-side" aria-label="统计与图层">

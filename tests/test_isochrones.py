@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import shapely
@@ -79,3 +81,31 @@ def test_nothing_reachable_is_empty() -> None:
     assert area.is_empty
     with pytest.raises(ValueError, match="buffer_m"):
         isochrone_area(g, np.zeros(11), 100.0, buffer_m=0.0)
+
+
+@pytest.mark.slow
+def test_demo_walk_area_holds_the_villages_reached_on_foot() -> None:
+    """On the demo county, villages within 15 minutes' walk of a built room (road times,
+    computed independently of the area) lie inside the drawn area; the area stays in the
+    county and is a fraction of it, not the whole county."""
+    import coverage
+    from coverage.access import load_graphs
+    from coverage.network import attach_points, nearest_site
+
+    toml = Path(__file__).resolve().parents[1] / "data" / "demo" / "region.toml"
+    if not toml.exists():
+        pytest.skip("demo region not generated")
+    region = coverage.load_region(toml)
+    graph = load_graphs(region, region.config.access, ["walk"])["walk"]
+    village = region.to_metric(region.layers["village"])
+    att = attach_points(graph, village.geometry.x, village.geometry.y)
+    built = (village["status"] == "built").to_numpy() & (att.node >= 0)
+    near = nearest_site(att.graph, sources=att.node[built],
+                        targets=np.arange(att.graph.n_nodes), limit_s=900.0)
+    county = region.to_metric(region.county).union_all()
+    area = isochrone_area(att.graph, near.time_s, 900.0, clip=county)
+    reached = (att.node >= 0) & (near.time_s[np.maximum(att.node, 0)] <= 900.0)
+    inside = shapely.contains_xy(area, village.geometry.x[reached], village.geometry.y[reached])
+    assert reached.sum() > 100 and inside.mean() >= 0.98
+    assert county.buffer(1.0).contains(area)
+    assert 0.2 < area.area / county.area < 0.9

@@ -251,7 +251,7 @@ pd.DataFrame([compare_row("乡镇达标配额 + 最大覆盖 (quota)", sug),
     ("code", "map-check", """\
 layers = map_layers(region, gaps, access, sug, config=config.map)
 m = build_interactive_map(layers)
-page = m.get_root().render()
+page = m.html
 external = re.findall(r"<(?:script|link)\\b[^>]*\\b(?:src|href)=[\\"']?https?://", page)
 print(f"HTML 大小 size: {len(page.encode()) / 1e6:.1f} MB；"
       f"外部脚本/样式 external scripts/stylesheets: {len(external)}")
@@ -261,7 +261,7 @@ assert "leaflet" in page.lower()"""),
 地图直接显示在下面（如果只看到“Make this Notebook Trusted”，请在 Jupyter 中选择
 File → Trust Notebook）。保存成文件用 `coverage.maps.write_interactive_map(layers, path)`。
 
-*The folium map displays inline; `write_interactive_map` saves it as one HTML file.*"""),
+*The map displays inline; `write_interactive_map` saves it as one HTML file.*"""),
     ("code", "map-show", "m"),
     ("md", "static-md", """\
 ### 专题图 · Static map sheets for reports

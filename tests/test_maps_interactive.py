@@ -1,32 +1,33 @@
-"""The interactive map: offline HTML, escaping, whitelisted popups, size; and a real browser.
+"""The interactive map's file: offline, escaped, whitelisted, compact columnar data, size.
 
-The browser test opens the file in Debian's Chromium (``/usr/bin/chromium``) through
-Playwright with every non-``file:`` request aborted and recorded.
+The browser side (clicks, tooltips, drill-down, export, print …) is tested in
+``test_maps_browser.py``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import re
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
+import shapely
 
 import coverage
 from coverage import InputError, Region
 from coverage.maps import MapInfo, MapLayers, build_interactive_map, write_interactive_map
-from coverage.maps.interactive import render_interactive_html, script_json
+from coverage.maps._webdata import SCALE, encode_polygons, front_code, pack_small
+from coverage.maps.interactive import InteractiveMap, render_interactive_html, script_json
 from test_maps_data import DEMO_TOML, XSS, make_layers, with_hostile_names
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 #: Size budget of the demo county's map (~450 villages, ~120 schools, all layers).
-DEMO_BUDGET_BYTES = 5_000_000
+DEMO_BUDGET_BYTES = 600_000
 
 
 @pytest.fixture
@@ -57,43 +58,60 @@ def _fetched_urls(text: str) -> list[str]:
     return [u for u in parser.urls if not u.startswith("data:")] + css_urls + imports
 
 
-def test_no_network_url_when_basemap_none(tiny_region: Region) -> None:
+def _payload(text: str) -> dict:
+    match = re.search(r'<script type="application/json" id="cov-data">(.*?)</script>', text,
+                      re.DOTALL)
+    assert match is not None
+    return json.loads(match.group(1))
+
+
+def _unfront(codes: list[str]) -> list[str]:
+    out, prev = [], ""
+    for c in codes:
+        prev = prev[:int(c[0], 36)] + c[1:]
+        out.append(prev)
+    return out
+
+
+def _undelta(values: list[int]) -> np.ndarray:
+    return np.cumsum(np.asarray(values, dtype=np.int64)) / SCALE
+
+
+def test_no_network_url_and_chinese_page(tiny_region: Region) -> None:
     text = render_interactive_html(make_layers(tiny_region))
     assert _fetched_urls(text) == []
-    assert "https://cdn" not in text and "//code.jquery.com" not in text
+    code = text.split('<script type="application/json"')[1]  # our data and scripts
+    assert "https://" not in code and "http://" not in code
     assert "sourceMappingURL" not in text
-    # Leaflet really is inlined
-    assert "Leaflet 1.9" in text and "L.map(" in text
+    assert "Leaflet 1.9" in text and '<html lang="zh-CN">' in text
+    assert '<meta name="viewport"' in text
 
 
 def test_online_basemaps_only_on_request(tiny_region: Region) -> None:
+    plain = _payload(render_interactive_html(MapLayers(region=tiny_region)))
+    assert plain["tiles"] == []
     osm = render_interactive_html(MapLayers(region=tiny_region), basemap="osm")
-    assert "tile.openstreetmap.org" in osm
-    assert _fetched_urls(osm) == []  # tiles come from Leaflet at run time, not from tags
-    tdt = render_interactive_html(MapLayers(region=tiny_region), basemap="tianditu",
-                                  tianditu_key="abc&x=<1>")
-    assert "vec_w/wmts" in tdt and "cva_w/wmts" in tdt
-    assert "tk=abc%26x%3D%3C1%3E" in tdt
+    assert "tile.openstreetmap.org" in osm and _fetched_urls(osm) == []
+    tdt = _payload(render_interactive_html(MapLayers(region=tiny_region), basemap="tianditu",
+                                           tianditu_key="abc&x=<1>"))
+    urls = [t["url"] for t in tdt["tiles"]]
+    assert any("vec_w/wmts" in u for u in urls) and any("cva_w/wmts" in u for u in urls)
+    assert all(u.endswith("tk=abc%26x%3D%3C1%3E") for u in urls)
     with pytest.raises(InputError, match="key"):
         build_interactive_map(MapLayers(region=tiny_region), basemap="tianditu")
     with pytest.raises(InputError, match="basemap"):
         build_interactive_map(MapLayers(region=tiny_region), basemap="google")
 
 
-def _payload(text: str) -> dict:
-    match = re.search(r"var D = (\{.*?\});\n", text)
-    assert match is not None
-    return json.loads(match.group(1))
-
-
 def test_amap_shifts_overlays_to_gcj02(tiny_region: Region) -> None:
-    plain = _payload(render_interactive_html(MapLayers(region=tiny_region)))
-    shifted = _payload(render_interactive_html(MapLayers(region=tiny_region), basemap="amap"))
-    a = next(x for x in plain["layers"] if x["id"] == "kind_village")["items"][0]
-    b = next(x for x in shifted["layers"] if x["id"] == "kind_village")["items"][0]
-    lon, lat = coverage.crs.wgs84_to_gcj02(np.array([a[1]]), np.array([a[0]]))
-    assert b[0] == pytest.approx(lat[0], abs=2e-5) and b[1] == pytest.approx(lon[0], abs=2e-5)
-    assert abs(b[1] - a[1]) > 1e-3  # the GCJ-02 offset is hundreds of metres
+    plain = _payload(render_interactive_html(MapLayers(region=tiny_region)))["places"]
+    shifted = _payload(render_interactive_html(MapLayers(region=tiny_region),
+                                               basemap="amap"))["places"]
+    lon0, lat0 = _undelta(plain["x"])[0], _undelta(plain["y"])[0]
+    lon1, lat1 = _undelta(shifted["x"])[0], _undelta(shifted["y"])[0]
+    glon, glat = coverage.crs.wgs84_to_gcj02(np.array([lon0]), np.array([lat0]))
+    assert lon1 == pytest.approx(glon[0], abs=2e-5) and lat1 == pytest.approx(glat[0], abs=2e-5)
+    assert abs(lon1 - lon0) > 1e-3  # the GCJ-02 offset is hundreds of metres
 
 
 def test_script_json_cannot_break_out() -> None:
@@ -102,75 +120,132 @@ def test_script_json_cannot_break_out() -> None:
     assert json.loads(text)["name"] == "</script><!--<script>alert(1)</script>"
 
 
-def test_user_text_escaped_and_personal_fields_never_shown(tiny_region: Region) -> None:
-    region = with_hostile_names(tiny_region)
-    layers = make_layers(region)
-    text = render_interactive_html(layers)
-    # the raw payload never appears as markup anywhere in the file
-    assert XSS not in text
-    assert "<img" not in text.lower()
+def test_user_text_escaped_and_personal_fields_never_written(tiny_region: Region) -> None:
+    text = render_interactive_html(make_layers(with_hostile_names(tiny_region)))
+    assert XSS not in text and "<img" not in text.lower()
     for secret in ("张三丰", "13912345678", "370999199001011234", "13800000000", "负责人",
                    "电话", "身份证"):
         assert secret not in text
-    payload = _payload(text)
-    village = next(x for x in payload["layers"] if x["id"] == "kind_village")
-    assert XSS in [item[5] for item in village["items"]]  # kept as data, escaped in JS
-    assert set(village["fields"]) <= {"类别", "类型", "建设状态", "所属乡镇（街道）", "代码",
-                                      "常住人口", "医院等级", "在校学生数", "心理咨询员",
-                                      "社会工作者", "精神科医师", "心理健康教育教师",
-                                      "心理服务专业人员", "示范点"}
+    places = _payload(text)["places"]
+    assert XSS in places["name"]  # kept as data; the page writes it with textContent
+    assert {e[0] for e in places["extra"]} <= {
+        "subtype", "grade", "enrolment", "counsellors", "social_workers", "psychiatrists",
+        "psych_teachers", "professionals", "demonstration"}
 
 
-def test_title_source_and_fiction_badge(tiny_region: Region) -> None:
+def test_each_place_is_stored_once(tiny_region: Region) -> None:
+    layers = make_layers(tiny_region)
+    data = _payload(render_interactive_html(layers))
+    places = data["places"]
+    n_fac = sum(len(f) for f in tiny_region.layers.values())
+    # demand points and suggestions are the same villages: no new rows
+    assert places["n"] == n_fac == len(places["name"]) == len(places["x"])
+    assert len(places["demand"]["t"]) == places["n"]
+    assert len(data["sugg"]["p"]) == len(layers.suggestions)
+    kinds = [k[0] for k in places["kinds"]]
+    village = tiny_region.layers["village"]
+    first = village.iloc[0]
+    i = _unfront(places["code"]).index(first["id"])
+    assert kinds[int(places["kind"][i], 36)] == "village"
+    assert _undelta(places["x"])[i] == pytest.approx(first.geometry.x, abs=1e-5)
+    assert _undelta(places["y"])[i] == pytest.approx(first.geometry.y, abs=1e-5)
+    assert all(isinstance(v, int) for v in places["x"])
+    # travel time in tenths of a minute, from the demand frame
+    d = layers.demand.set_index("id")
+    t = d.loc[first["id"], "time_min"]
+    got = places["demand"]["t"][i]
+    assert (got is None and pd.isna(t)) or got == round(t * 10)
+    # pinyin initials for search
+    assert places["py"][places["name"].index("甲村")] == "jc"
+    assert data["towns"]["py"][data["towns"]["name"].index("西山镇")] == "xsz"
+
+
+def test_rates_are_preformatted_and_stacked(tiny_region: Region) -> None:
+    layers = make_layers(tiny_region)
+    one = layers.township_rates.assign(indicator_id="a")
+    two = one.assign(indicator_id="b", indicator_name="第二指标", rate=0.5, target=0.6)
+    layers = dataclasses.replace(layers, township_rates=pd.concat([two, one]),
+                                 headline_indicator="a")
+    data = _payload(render_interactive_html(layers))
+    assert [i["id"] for i in data["ind"]] == ["a", "b"]  # headline first
+    assert data["ind"][0]["target"] == "80.0%" and "国卫疾控发" in data["ind"][0]["cite"]
+    rates = data["rates"]
+    k = next(j for j in range(len(rates["t"])) if rates["i"][j] == 1)
+    assert rates["rate"][k] == "50.0%" and rates["target"][k] == "60.0%"
+
+
+def test_unknown_township_code_is_reported(tiny_region: Region,
+                                           caplog: pytest.LogCaptureFixture) -> None:
+    layers = make_layers(tiny_region)
+    bad = layers.township_rates.assign(township_code="999")
+    with caplog.at_level(logging.WARNING):
+        render_interactive_html(dataclasses.replace(layers, township_rates=bad))
+    assert "999" in caplog.text and "not mapped" in caplog.text
+
+
+def test_isochrones_are_clipped_to_the_county(tiny_region: Region) -> None:
+    layers = make_layers(tiny_region)
+    data = _payload(render_interactive_html(layers))
+    county = tiny_region.county.union_all()
+    for row in data["iso"]:
+        for poly in row["g"]:
+            xy = np.column_stack([_undelta(poly[0][0::2]), _undelta(poly[0][1::2])])
+            assert shapely.Polygon(xy).buffer(-1e-4).within(county.buffer(1e-4))
+
+
+def test_front_coding_and_packing() -> None:
+    codes = ["370999101201", "370999101202", "370999102001", "S1", "S10", ""]
+    enc = front_code(codes)
+    assert enc[1] == "b2" and _unfront(enc) == codes
+    assert pack_small([0, 1, 35]) == "01z" and pack_small([0, 36]) == [0, 36]
+
+
+def test_polygon_encoding_round_trip() -> None:
+    poly = shapely.Polygon([(117.0, 35.0), (117.1, 35.0), (117.1, 35.1), (117.0, 35.1)],
+                           [[(117.02, 35.02), (117.04, 35.02), (117.04, 35.04)]])
+    enc = encode_polygons(shapely.MultiPolygon([poly]))
+    outer = enc[0][0]
+    assert outer[:2] == [11_700_000, 3_500_000] and outer[2:4] == [10_000, 0]
+    assert len(enc[0]) == 2
+
+
+def test_reference_layers_in_payload(tiny_region: Region) -> None:
+    minx, miny, maxx, maxy = tiny_region.county.total_bounds
+    roads = gpd.GeoDataFrame({"road_class": ["primary", "bogus"]},
+                             geometry=[shapely.LineString([(minx, miny), (maxx, maxy)]),
+                                       shapely.LineString([(minx, maxy), (maxx, miny)])],
+                             crs="EPSG:4326")
+    water = gpd.GeoDataFrame({"water_kind": ["lake"]},
+                             geometry=[shapely.Point(minx + 0.05, miny + 0.05).buffer(0.01)],
+                             crs="EPSG:4326")
+    places = gpd.GeoDataFrame({"place_kind": ["town"], "name": ["西山集"]},
+                              geometry=gpd.points_from_xy([minx + 0.1], [miny + 0.1]),
+                              crs="EPSG:4326")
+    data = _payload(render_interactive_html(MapLayers(region=tiny_region, roads=roads,
+                                                      water=water, places=places)))
+    classes = [c[0] for c in data["vocab"]["roads"]]
+    assert [classes[c] for c in data["roads"]["cls"]] == ["primary", "minor"]
+    assert len(data["water"]["areas"]) == 1 and data["labels"]["name"] == ["西山集"]
+    assert data["labels"]["py"] == ["xsj"]
+
+
+def test_title_source_and_fiction_flag(tiny_region: Region) -> None:
     text = render_interactive_html(MapLayers(
         region=tiny_region, info=MapInfo.for_region(tiny_region, title="<b>测试</b>一张图")))
-    payload = _payload(text)
-    assert "&lt;b&gt;测试&lt;/b&gt;一张图" in payload["titleHtml"]
-    assert "2026-06-30" in payload["titleHtml"] and "测试数据（虚构）" in payload["titleHtml"]
-    assert "虚构示例数据" in payload["titleHtml"]
+    info = _payload(text)["info"]
+    assert info["title"] == "<b>测试</b>一张图" and "<b>" not in text
+    assert info["date"] == "2026-06-30" and info["source"] == "测试数据（虚构）"
+    assert info["fictional"] is True
     assert "<title>&lt;b&gt;测试&lt;/b&gt;一张图</title>" in text
-
-
-def test_layers_present_for_every_input(tiny_region: Region) -> None:
-    payload = _payload(render_interactive_html(make_layers(tiny_region)))
-    ids = [x["id"] for x in payload["layers"]]
-    assert {"county", "townships", "kind_village", "kind_school", "rates0", "iso0", "demand",
-            "suggestions"} <= set(ids)
-    assert "国卫疾控发〔2018〕44号" in payload["legendHtml"]
-    assert "目标：80.0%" in payload["legendHtml"]
-    names = {e[0] for e in payload["search"]}
-    assert {"甲村", "西山小学", "西山镇"} <= names
 
 
 def test_write_is_atomic_and_returns_path(tiny_region: Region, tmp_path: Path) -> None:
     out = write_interactive_map(MapLayers(region=tiny_region), tmp_path / "一张图.html")
-    assert out == tmp_path / "一张图.html" and out.read_text(encoding="utf-8").startswith(
-        "<!DOCTYPE html>")
+    assert out == tmp_path / "一张图.html"
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in tmp_path.iterdir()] == ["一张图.html"]
-
-
-def _many_points(region: Region, n: int) -> Region:
-    """``region`` with ``n`` random village points inside the county."""
-    rng = np.random.default_rng(7)
-    minx, miny, maxx, maxy = region.county.total_bounds
-    pts = gpd.GeoDataFrame({
-        "id": [f"V{i:06d}" for i in range(n)], "name": [f"村{i}" for i in range(n)],
-        "status": rng.choice(["built", "none", "planned", "under_construction"], n),
-        "population": rng.integers(100, 3000, n).astype(float),
-    }, geometry=gpd.points_from_xy(rng.uniform(minx, maxx, n), rng.uniform(miny, maxy, n)),
-        crs="EPSG:4326")
-    return coverage.region_from_frames(name=region.name, code=region.code,
-                                       admin=dict(region.admin), layers={"village": pts})
-
-
-@pytest.mark.slow
-def test_ten_thousand_points_stay_small(tiny_region: Region, tmp_path: Path) -> None:
-    region = _many_points(tiny_region, 12_000)
-    layers = make_layers(region)
-    path = write_interactive_map(layers, tmp_path / "big.html")
-    size = path.stat().st_size
-    # 12k facility points + 12k demand points with popups: well under 10 MB
-    assert size < 10_000_000, size
+    built = build_interactive_map(MapLayers(region=tiny_region))
+    assert isinstance(built, InteractiveMap) and "srcdoc=" in built._repr_html_()
 
 
 @pytest.mark.skipif(not DEMO_TOML.exists(), reason="demo region not generated")
@@ -178,128 +253,3 @@ def test_demo_map_within_size_budget(tmp_path: Path) -> None:
     layers = make_layers(coverage.load_region(DEMO_TOML))
     path = write_interactive_map(layers, tmp_path / "demo.html")
     assert path.stat().st_size <= DEMO_BUDGET_BYTES
-
-
-# --------------------------------------------------------------------------------------------
-# real browser
-
-
-def _open(path: Path, *, width: int = 1400, height: int = 900) -> tuple[object, dict]:
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium (/usr/bin/chromium) is not installed")
-    return playwright, {"viewport": {"width": width, "height": height}}
-
-
-@pytest.mark.browser
-def test_map_in_real_browser_offline(tiny_region: Region, tmp_path: Path) -> None:
-    pw_mod, ctx = _open(tmp_path)
-    region = with_hostile_names(tiny_region)
-    path = write_interactive_map(make_layers(region), tmp_path / "map.html")
-    outside: list[str] = []
-    failed: list[str] = []
-    errors: list[str] = []
-    with pw_mod.sync_playwright() as pw:  # type: ignore[attr-defined]
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(**ctx)
-            page = context.new_page()
-
-            def route(r: object) -> None:
-                url = r.request.url  # type: ignore[attr-defined]
-                if url.startswith(("file:", "data:", "about:")):
-                    r.continue_()  # type: ignore[attr-defined]
-                else:
-                    outside.append(url)
-                    r.abort()  # type: ignore[attr-defined]
-
-            context.route("**/*", route)
-            page.on("requestfailed", lambda rq: failed.append(rq.url))
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            t0 = time.perf_counter()
-            page.goto(path.as_uri())
-            page.wait_for_function("window.coverageMap !== undefined")
-            load_s = time.perf_counter() - t0
-            info = page.evaluate("""() => {
-                const m = window.coverageMap;
-                return {
-                  leaflet: typeof L !== 'undefined' && m instanceof L.Map,
-                  overlays: document.querySelectorAll(
-                      '.leaflet-control-layers-overlays input').length,
-                  onMap: Object.values(window.coverageOverlays).filter(l => m.hasLayer(l)).length,
-                  labels: Array.from(document.querySelectorAll('.cov-label'))
-                      .map(e => e.textContent),
-                  scale: document.querySelector('.leaflet-control-scale-line')?.textContent,
-                  legend: document.querySelector('.cov-legend')?.textContent,
-                  zoom: m.getZoom(),
-                }; }""")
-            assert info["leaflet"] is True
-            n_overlays = len(page.evaluate("Object.keys(window.coverageOverlays)"))
-            assert info["overlays"] == n_overlays >= 9
-            assert info["onMap"] >= 5
-            assert sorted(info["labels"]) == sorted(tiny_region.townships["name"])
-            assert re.fullmatch(r"\d+ k?m", info["scale"] or "")  # metric only
-            assert "国卫疾控发" in info["legend"]
-
-            # the XSS village: hover tooltip shows the text, nothing runs
-            page.evaluate("""() => {
-                const g = window.coverageOverlays['kind_village'];
-                g.eachLayer(l => { if (l._cov && l._cov[5].includes('onerror')) {
-                    const ll = l.getLatLng();
-                    l.fire('mouseover', {latlng: ll}, true);
-                    l.fire('click', {latlng: ll}, true); } }); }""")
-            tooltip = page.locator(".leaflet-tooltip", has_text="onerror").inner_text()
-            assert tooltip.startswith('<img src=x onerror="window.__xss=1">')
-            popup = page.locator(".leaflet-popup-content").inner_text()
-            assert "onerror" in popup and "负责人" not in popup and "1391234" not in popup
-            page.fill(".cov-search input", "onerror")
-            result = page.locator(".cov-search li").first.inner_text()
-            assert "<img src=x" in result
-            page.locator(".cov-search li").first.click()
-            assert "<img" in page.locator(".leaflet-tooltip").last.inner_text()
-            page.fill(".cov-search input", "")
-            assert page.evaluate("window.__xss") is None
-            assert page.locator(".leaflet-container img[src='x']").count() == 0
-
-            # toggling a layer in the control removes it from the map
-            page.locator(".leaflet-control-layers-overlays label",
-                         has_text="学校心理辅导室").locator("input").click()
-            assert not page.evaluate(
-                "window.coverageMap.hasLayer(window.coverageOverlays['kind_school'])")
-
-            shot = page.screenshot()
-        finally:
-            browser.close()
-    assert outside == [] and failed == []
-    assert errors == []
-    from io import BytesIO
-
-    from PIL import Image
-    pixels = np.asarray(Image.open(BytesIO(shot)).convert("L"), dtype=float)
-    assert pixels.std() > 10  # not a blank page
-    assert load_s < 30
-
-
-@pytest.mark.browser
-@pytest.mark.slow
-def test_ten_thousand_points_render_in_browser(tiny_region: Region, tmp_path: Path) -> None:
-    pw_mod, ctx = _open(tmp_path)
-    layers = make_layers(_many_points(tiny_region, 12_000))
-    path = write_interactive_map(layers, tmp_path / "big.html")
-    errors: list[str] = []
-    with pw_mod.sync_playwright() as pw:  # type: ignore[attr-defined]
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(**ctx)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(path.as_uri())
-            page.wait_for_function("window.coverageMap !== undefined", timeout=60_000)
-            n = page.evaluate("window.coverageOverlays['kind_village'].getLayers().length")
-            # panning redraws the canvas without error
-            page.evaluate("window.coverageMap.panBy([200, 100], {animate: false})")
-            page.evaluate("window.coverageMap.setZoom(window.coverageMap.getZoom() + 1)")
-        finally:
-            browser.close()
-    assert n == 12_000
-    assert errors == []

@@ -20,10 +20,13 @@ __all__ = [
     "DEMAND_FIELDS",
     "FACILITY_FIELDS",
     "ISOCHRONE_FIELDS",
+    "KIND_MARKER",
+    "KIND_SHAPE",
     "LAYER_TITLES",
     "RATE_CLASSES",
     "STATUS_STYLE",
     "SUBTYPE_LABELS",
+    "SUGGESTION_COLOR",
     "SUGGESTION_FIELDS",
     "TIME_CLASSES",
     "TOWNSHIP_RATE_FIELDS",
@@ -54,13 +57,34 @@ KIND_RADIUS: dict[str, float] = {
     "hospital": 7.5, "service_site": 7.5,
 }
 
+#: One marker shape per facility kind (both maps): matplotlib marker codes.  The
+#: interactive map draws the same shapes on its canvas (:data:`KIND_SHAPE`).
+KIND_MARKER: dict[str, str] = {
+    "village": "o", "community": "p", "school": "s", "health_center": "^",
+    "hospital": "P", "service_site": "*", "governance_center": "D", "petition_office": "v",
+    "institution": "h", "rehab": "X",
+}
+#: The same shapes by name, for the browser (``circle``, ``pentagon`` …).
+KIND_SHAPE: dict[str, str] = {
+    "village": "circle", "community": "pentagon", "school": "square",
+    "health_center": "triangle", "hospital": "plus", "service_site": "star",
+    "governance_center": "diamond", "petition_office": "triangle_down",
+    "institution": "hexagon", "rehab": "cross",
+}
+
+# The palette is colour-blind safe and gives each colour one meaning across both maps:
+# blue = a room exists (built) and townships that meet their target (pale tint), orange =
+# behind target (pale tints for townships, dark orange for uncovered people), purple = in the
+# pipeline (在建 dark, 规划 pale), a black ring = no room, magenta = suggested new sites (by
+# year), viridis = travel time.  There is no red/green pair and no green fill.
+
 #: Status → (stroke, fill or None for hollow, label).  NA status is "未填报".
 STATUS_STYLE: dict[str, tuple[str, str | None, str]] = {
-    "built": ("#1b5e20", "#43a047", STATUS_LABELS["built"]),
-    "under_construction": ("#bf5000", "#fb8c00", STATUS_LABELS["under_construction"]),
-    "planned": ("#0d47a1", "#1e88e5", STATUS_LABELS["planned"]),
-    "none": ("#b0413e", None, STATUS_LABELS["none"]),
-    "na": ("#757575", "#bdbdbd", "未填报"),
+    "built": ("#08306b", "#2166ac", STATUS_LABELS["built"]),
+    "under_construction": ("#3f007d", "#7b64b4", STATUS_LABELS["under_construction"]),
+    "planned": ("#54278f", "#cbc3e3", STATUS_LABELS["planned"]),
+    "none": ("#1a1a1a", None, STATUS_LABELS["none"]),
+    "na": ("#737373", "#d9d9d9", "未填报"),
 }
 
 SUBTYPE_LABELS: dict[str, str] = {
@@ -100,29 +124,33 @@ TOWNSHIP_RATE_FIELDS: tuple[tuple[str, str], ...] = (
 
 #: Township completion classes: key → (fill, label).
 RATE_CLASSES: dict[str, tuple[str, str]] = {
-    "met": ("#9ccc8f", "达标"),
-    "near": ("#f7d080", "差距较小（10个百分点以内）"),
-    "far": ("#e8876f", "差距较大"),
-    "nodata": ("#e6e6e6", "无数据"),
+    "met": ("#bcd7ea", "达标"),
+    "near": ("#fde3a7", "差距较小（10个百分点以内）"),
+    "far": ("#f5b27a", "差距较大"),
+    "nodata": ("#e4e4e4", "无数据"),
 }
 
 #: Travel-time classes: key → (upper bound in minutes, colour, label).
+#: (viridis: ordered, colour-blind safe, not confused with the status colours)
 TIME_CLASSES: dict[str, tuple[float, str, str]] = {
-    "t15": (15.0, "#1a9850", "≤15 分钟"),
-    "t30": (30.0, "#91cf60", "15–30 分钟"),
-    "t45": (45.0, "#fdae61", "30–45 分钟"),
-    "t45p": (math.inf, "#d73027", ">45 分钟"),
-    "unreach": (math.nan, "#5b2a86", "不可达"),
+    "t15": (15.0, "#2a788e", "≤15 分钟"),
+    "t30": (30.0, "#22a884", "15–30 分钟"),
+    "t45": (45.0, "#a5db36", "30–45 分钟"),
+    "t45p": (math.inf, "#fde725", ">45 分钟"),
+    "unreach": (math.nan, "#440154", "不可达"),
 }
 
-UNCOVERED_COLOR = "#c62828"
+UNCOVERED_COLOR = "#d95f02"
 COUNTY_COLOR = "#37474f"
 TOWNSHIP_COLOR = "#607d8b"
 VILLAGE_COLOR = "#b0bec5"
 ISOCHRONE_COLORS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef")
 
 _MODE_LABELS = {"walk": "步行", "drive": "驾车", "bike": "骑行", "cycle": "骑行"}
-_PHASE_PALETTE = ("#6a1b9a", "#ad1457", "#ef6c00", "#00838f", "#2e7d32", "#4e342e")
+#: Suggested sites by build year: one magenta ramp, the first year darkest.
+_PHASE_PALETTE = ("#7a0177", "#c51b8a", "#f768a1", "#fa9fb5", "#fcc5c0", "#feebe2")
+#: A suggested site without a build year.
+SUGGESTION_COLOR = _PHASE_PALETTE[0]
 
 
 def rate_class(rate: object, target: object) -> str:

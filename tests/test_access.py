@@ -18,11 +18,11 @@ from coverage.access import (
     AccessContext,
     AccessResult,
     compute_access,
-    reachable_lines,
     two_step_fca,
 )
 from coverage.config import AccessConfig, ServiceConfig, Threshold
 from coverage.crs import metric_crs_for
+from coverage.isochrones import reachable_segments
 from coverage.network import Profile, RoadGraph, build_graph, nearest_site
 from coverage.present.access import write_tables
 from coverage.region import Region, region_from_frames
@@ -213,22 +213,22 @@ def test_isochrones_from_network_times(result_road: AccessResult) -> None:
     iso = result_road.isochrones.set_index("mode")
     assert set(iso.index) == {"walk", "drive"}
     walk = gpd.GeoSeries([iso.loc["walk", "geometry"]], crs="EPSG:4326").to_crs(CRS).iloc[0]
-    # 15 min at 1 m/s = 900 m along the road from x = 0; the display footprint reaches
-    # 200 m beyond (buffer) plus at most one 100 m grid cell, never more
+    # 15 min at 1 m/s = 900 m along the road from x = 0; the display area reaches a
+    # 300 m walk beyond (buffer) plus at most one 150 m grid cell, never more
     assert walk.contains(shapely.Point(ORIGIN.x + 850, ORIGIN.y))
-    assert walk.contains(shapely.Point(ORIGIN.x + 1050, ORIGIN.y))
-    assert not walk.contains(shapely.Point(ORIGIN.x + 1300, ORIGIN.y))
+    assert walk.contains(shapely.Point(ORIGIN.x + 1150, ORIGIN.y))
+    assert not walk.contains(shapely.Point(ORIGIN.x + 1500, ORIGIN.y))
     drive = gpd.GeoSeries([iso.loc["drive", "geometry"]], crs="EPSG:4326").to_crs(CRS).iloc[0]
     # 10 min at 10 m/s = 6000 m
     assert drive.contains(shapely.Point(ORIGIN.x + 5900, ORIGIN.y))
     assert not drive.contains(shapely.Point(ORIGIN.x + 6400, ORIGIN.y))
 
 
-def test_reachable_lines_pieces() -> None:
+def test_reachable_segments_pieces() -> None:
     g = build_graph([0, 1], [1, 2], [100.0, 100.0], 36.0, True, x=[0, 100, 200], y=[0, 0, 0])
     near = nearest_site(g, sources=[2], targets=[0, 1, 2])
-    lines = reachable_lines(g, near.time_s, 15.0)  # 15 s at 10 m/s = 150 m back from node 2
-    total = float(shapely.length(shapely.union_all(lines)))
+    segs = reachable_segments(g, near.time_s, 15.0)  # 15 s at 10 m/s = 150 m back from node 2
+    total = float(np.hypot(*(segs[:, 1] - segs[:, 0]).T).sum())
     assert total == pytest.approx(150.0)
 
 

@@ -95,8 +95,9 @@ def test_demo_walk_area_holds_the_villages_reached_on_foot() -> None:
     toml = Path(__file__).resolve().parents[1] / "data" / "demo" / "region.toml"
     if not toml.exists():
         pytest.skip("demo region not generated")
-    region = coverage.load_region(toml)
-    graph = load_graphs(region, region.config.access, ["walk"])["walk"]
+    config = coverage.load_config(toml)
+    region = coverage.load_region(config)
+    graph = load_graphs(region, config.access, ["walk"])["walk"]
     village = region.to_metric(region.layers["village"])
     att = attach_points(graph, village.geometry.x, village.geometry.y)
     built = (village["status"] == "built").to_numpy() & (att.node >= 0)

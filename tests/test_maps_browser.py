@@ -70,8 +70,7 @@ def _layers(tiny_toml: Path) -> tuple[MapLayers, pd.DataFrame]:
     admin["village"] = _villages(base)
     region = Region(name=region.name, code=region.code, admin=admin,
                     layers={**region.layers, "village": village},
-                    metric_crs=region.metric_crs, config=region.config,
-                    provenance=base.provenance)
+                    metric_crs=region.metric_crs, provenance=base.provenance)
     layers = make_layers(region)
     first = layers.township_rates.assign(indicator_id="village_room_rate", status=[
         "met" if r >= t else "unmet" for r, t in zip(layers.township_rates["rate"],

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import shapely
 
 from coverage._outdir import prepare_output_dir, replace_dir
 from coverage.access import AccessContext, AccessResult, compute_access
@@ -48,6 +49,7 @@ from coverage.present._text import frame_text
 from coverage.present.maps import map_layers
 from coverage.present.report import write_docx_report, write_html_report
 from coverage.present.workbook import SheetSpec, write_workbook
+from coverage.reference import ReferenceLayers, reference_layers_from_osm
 from coverage.region import Region
 from coverage.suggest import SuggestResult, suggest_sites
 from coverage.targets import GapResult, gaps_for_region
@@ -176,11 +178,21 @@ def _write_maps(region: Region, cfg: RegionConfig, gaps: GapResult | None,
     from coverage.maps import write_interactive_map, write_static_maps
 
     out.mkdir(parents=True, exist_ok=True)
-    layers = map_layers(region, gaps, access, suggestion, config=cfg.map)
+    layers = map_layers(region, gaps, access, suggestion, config=cfg.map,
+                        reference=_reference(region, cfg))
     html = write_interactive_map(layers, out / "resource_map.html", basemap=cfg.map.basemap,
                                  tianditu_key=cfg.map.tianditu_key)
     static = write_static_maps(layers, out)
     return {"interactive": [html], **{k: list(v) for k, v in static.items()}}
+
+
+def _reference(region: Region, cfg: RegionConfig) -> ReferenceLayers | None:
+    """Roads, water and place names from the run's own OSM file (None without one)."""
+    if cfg.access.network is None:
+        return None
+    clip = shapely.union_all(region.county.geometry.to_numpy())
+    return reference_layers_from_osm(cfg.access.network, clip=clip,
+                                     metric_crs=region.metric_crs)
 
 
 # ------------------------------------------------------------------------------ run

@@ -3,8 +3,8 @@
 One :class:`AccessContext` per run (points stacked, road graphs read and attached once);
 :func:`compute_access`, :func:`site_demand_matrix` and the isochrones are views of it.
 
-Numeric cores on arrays and sparse matrices: :func:`two_step_fca`, :func:`reachable_lines`,
-:func:`road_footprint`; the geographic layer: :func:`compute_access` on a
+Numeric cores on arrays and sparse matrices: :func:`two_step_fca`; the isochrone areas are
+:mod:`coverage.isochrones`; the geographic layer: :func:`compute_access` on a
 :class:`coverage.region.Region`.
 """
 
@@ -16,7 +16,6 @@ from coverage.access.context import (
     thresholds,
 )
 from coverage.access.coverage import AccessResult, ServiceAccess, compute_access
-from coverage.access.display import reachable_lines, road_footprint
 from coverage.access.fca import PER_POPULATION, FloatingCatchment, two_step_fca
 from coverage.access.matrix import SiteDemandMatrix, site_demand_matrix
 
@@ -31,8 +30,6 @@ __all__ = [
     "SiteDemandMatrix",
     "compute_access",
     "load_graphs",
-    "reachable_lines",
-    "road_footprint",
     "site_demand_matrix",
     "thresholds",
     "two_step_fca",

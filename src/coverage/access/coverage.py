@@ -24,9 +24,9 @@ import shapely
 
 from coverage.access._pairs import column, label_of, straight_line, travel_pairs
 from coverage.access.context import AccessContext, ServiceSetup
-from coverage.access.display import reachable_lines, road_footprint
 from coverage.access.fca import PER_POPULATION, two_step_fca
 from coverage.config import AccessConfig
+from coverage.isochrones import isochrone_area
 from coverage.network import NetworkFit, nearest_site
 from coverage.region import Region
 
@@ -303,10 +303,12 @@ def _service_access(ctx: AccessContext, setup: ServiceSetup) -> ServiceAccess:
 
 def _isochrones(ctx: AccessContext, setup: ServiceSetup, buffer_m: float
                 ) -> list[dict[str, Any]]:
+    """The area within each threshold of the service's sites, clipped to the county."""
     service, sites, points, attached = setup.service, setup.sites, ctx.points, ctx.attached
     if not len(sites):
         return []
     s_glob = sites["_global"].to_numpy(dtype=np.int64)
+    county = shapely.union_all(ctx.region.to_metric(ctx.region.county).geometry.to_numpy())
     rows = []
     for thr in dict.fromkeys(
         [(service.urban.mode, service.urban.minutes), (service.rural.mode, service.rural.minutes)]
@@ -319,14 +321,13 @@ def _isochrones(ctx: AccessContext, setup: ServiceSetup, buffer_m: float
             near = nearest_site(
                 graph, sources=att.node[s_glob], targets=np.arange(graph.n_nodes), limit_s=limit
             )
-            lines = reachable_lines(graph, near.time_s, limit)
-            geom = road_footprint(lines, buffer_m=buffer_m)
+            geom = isochrone_area(graph, near.time_s, limit, clip=county, buffer_m=buffer_m)
         else:
             speed = ctx.line_speed_ms[mode]
             circles = shapely.buffer(
                 shapely.points(points.x[s_glob], points.y[s_glob]), limit * speed
             )
-            geom = shapely.union_all(circles)
+            geom = shapely.intersection(shapely.union_all(circles), county)
         rows.append(
             {
                 "service_id": service.id,
@@ -345,7 +346,7 @@ def compute_access(
     config: AccessConfig,
     *,
     context: AccessContext | None = None,
-    isochrone_buffer_m: float = 200.0,
+    isochrone_buffer_m: float = 300.0,
 ) -> AccessResult:
     """Travel times, coverage and 2SFCA for every configured service.
 
@@ -359,7 +360,8 @@ def compute_access(
         The run's :class:`AccessContext` (built from ``region`` and ``config`` when None,
         which reads the road network).
     isochrone_buffer_m
-        Half-width of the reachable road pieces drawn as isochrone polygons.
+        How far off a reachable road the isochrone area reaches (a short walk), see
+        :func:`coverage.isochrones.isochrone_area`; isochrones are for display only.
 
     Returns
     -------

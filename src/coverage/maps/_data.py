@@ -136,6 +136,8 @@ class MapLayers:
     places
         Place names (EPSG:4326 points): ``place_kind`` (``city``, ``town``, ``village``,
         ``suburb``, ``hamlet`` …), ``name``.
+    room_kinds
+        The layer kinds whose rooms the headline indicator counts (shown by default).
     """
 
     region: Region
@@ -149,6 +151,7 @@ class MapLayers:
     roads: gpd.GeoDataFrame | None = None
     water: gpd.GeoDataFrame | None = None
     places: gpd.GeoDataFrame | None = None
+    room_kinds: tuple[str, ...] = ("village", "community")
 
     def __post_init__(self) -> None:
         problems: list[Problem] = []

@@ -243,7 +243,7 @@ def build_payload(layers: MapLayers, *, shift: Shift | None = None) -> dict[str,
                                "code": vill["code"].astype(str).tolist(),
                                "g": [encode_polygons(g) for g in vill.geometry]}
     payload.update(_rates(layers, town_index))
-    places = _Places(town_index, town_by_name)
+    places = _Places(town_index, town_by_name, room_kinds=layers.room_kinds)
     for kind in _kinds(region.layers):
         places.add_facilities(kind, prep(region.layers[kind]))
     if layers.demand is not None and len(layers.demand):
@@ -366,7 +366,9 @@ def _fmt(row: pd.Series, column: str) -> str:
 class _Places:
     """Accumulates the one table of places (facilities, demand points, suggested sites)."""
 
-    def __init__(self, town_index: dict[str, int], town_by_name: dict[str, int]) -> None:
+    def __init__(self, town_index: dict[str, int], town_by_name: dict[str, int], *,
+                 room_kinds: tuple[str, ...] = DEFAULT_KINDS) -> None:
+        self.room_kinds = room_kinds
         self.town_index = town_index
         self.town_by_name = town_by_name
         self.kinds: list[str] = []
@@ -514,7 +516,7 @@ class _Places:
             "kind": pack_small(c["kind"]), "status": pack_small(c["status"]),
             "town": c["town"], "pop": c["pop"], "fac": pack_small(c["fac"]),
             "kinds": [[k, vocab.KIND.label(k), st.LAYER_TITLES.get(k, vocab.KIND.label(k)),
-                       st.KIND_SHAPE.get(k, "circle"), int(k in DEFAULT_KINDS)]
+                       st.KIND_SHAPE.get(k, "circle"), int(k in self.room_kinds)]
                       for k in self.kinds],
             "extra": [[col, lab, words.words, values]
                       for col, (lab, words, values) in self.extra.items()],

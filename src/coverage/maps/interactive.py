@@ -4,10 +4,10 @@ The file opens from a USB stick on an intranet PC: Leaflet is inlined from ``xst
 no font, icon or stylesheet is fetched, and with ``basemap="none"`` (the default) no request
 leaves the machine.  The map's data is one compact JSON document (each place stored once, in
 columnar arrays: :mod:`coverage.maps._webdata`); the page script draws it on canvases, so
-50,000 villages stay light and fast (:mod:`coverage.maps._js`), and gives planners the
-controls of a 一张图 platform — township drill-down, indicator switcher, build-year slider,
-search by name, code or pinyin initials, CSV export, PNG and print, distance measuring
-(:mod:`coverage.maps._webui`).
+50,000 villages stay light and fast (``web/core.js``, :mod:`coverage.maps._webassets`),
+and gives planners the controls of a 一张图 platform — township drill-down, indicator
+switcher, build-year slider, search by name, code or pinyin initials, CSV export, PNG and
+print, distance measuring (``web/ui.js``).
 
 Every user-supplied text reaches the page through ``textContent``; only the whitelisted fields
 of :mod:`coverage.maps._style` are written — never personal fields such as 负责人 or 电话
@@ -33,9 +33,8 @@ from coverage.config import BASEMAPS
 from coverage.io import atomic_write
 from coverage.maps._assets import leaflet_inline
 from coverage.maps._data import MapLayers
-from coverage.maps._js import CORE_JS
+from coverage.maps._webassets import APP_CSS, BODY_HTML, CORE_JS, UI_JS
 from coverage.maps._webdata import build_payload
-from coverage.maps._webui import APP_CSS, BODY_HTML, UI_JS
 
 __all__ = [
     "InteractiveMap",

@@ -8,6 +8,7 @@ import pandas as pd
 from coverage.access import AccessResult
 from coverage.config import MapConfig
 from coverage.maps import MapInfo, MapLayers
+from coverage.reference import ReferenceLayers
 from coverage.region import Region
 from coverage.suggest import SuggestResult
 from coverage.targets import GapResult
@@ -53,14 +54,23 @@ def rate_frames(gaps: GapResult) -> tuple[pd.DataFrame | None, pd.DataFrame]:
 
 
 def map_layers(region: Region, gaps: GapResult | None, access: AccessResult | None,
-               suggestion: SuggestResult | None, *, config: MapConfig | None = None
-               ) -> MapLayers:
-    """Assemble the maps' inputs from the stage results and the ``[map]`` section."""
+               suggestion: SuggestResult | None, *, config: MapConfig | None = None,
+               reference: ReferenceLayers | None = None) -> MapLayers:
+    """Assemble the maps' inputs from the stage results and the ``[map]`` section.
+
+    ``reference`` holds the roads, water and place names read from the run's own OSM file
+    (:func:`coverage.reference.reference_layers_from_osm`), drawn under everything.
+    """
     rates = county = None
     headline = None
+    room_kinds: tuple[str, ...] = ("village", "community")
     if gaps is not None:
         rates, county = rate_frames(gaps)
         headline = headline_indicator(gaps)
+        if headline is not None:
+            den = gaps.preset.indicator(headline).denominator
+            if den is not None and den.layers:
+                room_kinds = tuple(den.layers)
     demand = isochrones = None
     if access is not None and access.services:
         svc = access.services[0]
@@ -77,6 +87,11 @@ def map_layers(region: Region, gaps: GapResult | None, access: AccessResult | No
         suggestions = suggestion.sites.copy()
         suggestions["explanation"] = explanations(suggestion)
     title = config.title if config is not None else ""
+    ref = reference
     return MapLayers(region=region, info=MapInfo.for_region(region, title=title or None),
                      township_rates=rates, headline_indicator=headline, county_rates=county,
-                     demand=demand, isochrones=isochrones, suggestions=suggestions)
+                     demand=demand, isochrones=isochrones, suggestions=suggestions,
+                     roads=ref.roads if ref is not None and len(ref.roads) else None,
+                     water=ref.water if ref is not None and len(ref.water) else None,
+                     places=ref.places if ref is not None and len(ref.places) else None,
+                     room_kinds=room_kinds)

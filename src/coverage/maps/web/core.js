@@ -1,28 +1,22 @@
-# ruff: noqa: E501  (the module is JavaScript/CSS source kept in strings)
-"""The browser side of the interactive map, part 1: data, drawing and identify.
-
-Kept as Python strings (not package data files) so they ship with any install.  The page's
-data is one JSON document (``<script type="application/json" id="cov-data">``, built by
-:mod:`coverage.maps._webdata`); this script decodes it and draws:
-
-* thematic polygons (township choropleth, isochrone areas, boundaries) with Leaflet on one
-  canvas renderer, all non-interactive, so no canvas swallows the events of another;
-* reference roads and water on a canvas under them (by class, from a zoom level up);
-* every point (facilities, travel times, uncovered villages, suggested sites) and every label
-  on one canvas above them that ignores the mouse (``pointer-events: none``), aggregated into
-  grid clusters when there are many.
-
-Mouse events reach the map itself, which identifies what lies under the cursor: the points
-drawn last (hit-tested in screen space), else the village, isochrone and township polygons
-(point in polygon).  Every text from the data reaches the page through ``textContent``.
-The user interface (panel, legend, search, export, print) is :mod:`coverage.maps._webui`.
-"""
-
-from __future__ import annotations
-
-__all__ = ["CORE_JS"]
-
-CORE_JS = r"""
+/*
+ * The browser side of the interactive map, part 1: data, drawing and identify.
+ *
+ * Kept as Python strings (not package data files) so they ship with any install.  The page's
+ * data is one JSON document (``<script type="application/json" id="cov-data">``, built by
+ * :mod:`coverage.maps._webdata`); this script decodes it and draws:
+ *
+ * * thematic polygons (township choropleth, isochrone areas, boundaries) with Leaflet on one
+ *   canvas renderer, all non-interactive, so no canvas swallows the events of another;
+ * * reference roads and water on a canvas under them (by class, from a zoom level up);
+ * * every point (facilities, travel times, uncovered villages, suggested sites) and every label
+ *   on one canvas above them that ignores the mouse (``pointer-events: none``), aggregated into
+ *   grid clusters when there are many.
+ *
+ * Mouse events reach the map itself, which identifies what lies under the cursor: the points
+ * drawn last (hit-tested in screen space), else the village, isochrone and township polygons
+ * (point in polygon).  Every text from the data reaches the page through ``textContent``.
+ * The user interface (panel, legend, search, export, print) is web/ui.js.
+ */
 (function () {
   "use strict";
   var T0 = performance.now();
@@ -884,4 +878,3 @@ CORE_JS = r"""
   app.timeIdx = timeIdx; app.uncIdx = uncIdx; app.sugg = sugg; app.isoServices = isoServices;
   app.mx = mx; app.my = my;
 })();
-"""

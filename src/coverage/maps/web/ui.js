@@ -1,185 +1,16 @@
-# ruff: noqa: E501  (the module is JavaScript/CSS source kept in strings)
-"""The browser side of the interactive map, part 2: the planner's controls and the page layout.
-
-The side panel (township drill-down, indicator switcher, build-year slider, statistics, layer
-list, tools), the legend, search (name, code, pinyin initials), CSV export of what is shown,
-"save as PNG" of the current view (the map's canvases composited with title, legend, scale and
-north arrow), print (A4 landscape through print CSS), distance measuring and the Chinese scale
-bar.  It talks to part 1 (:mod:`coverage.maps._js`) through ``window.coverageApp``.
-
-Every text from the data reaches the page through ``textContent``; the CSV export prefixes
-cells that start with ``= + - @``, tab or CR with an apostrophe so a spreadsheet never runs
-them as formulas.
-"""
-
-from __future__ import annotations
-
-__all__ = ["APP_CSS", "BODY_HTML", "UI_JS"]
-
-APP_CSS = """
-html, body { margin: 0; padding: 0; height: 100%; overflow: hidden; color: #222;
-  font-family: "Microsoft YaHei", "微软雅黑", "PingFang SC", "Noto Sans CJK SC",
-  "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif; font-size: 13px; }
-#cov-app { position: fixed; left: 0; top: 0; right: 0; bottom: 0; }
-#cov-map { position: absolute; left: 0; top: 0; bottom: 0; right: 340px; background: #f4f2ed; }
-#cov-map.cov-tiles { background: #ddd; }
-.leaflet-container { font: inherit; background: #f4f2ed; }
-body.cov-side-closed #cov-map { right: 0; }
-#cov-side { position: absolute; right: 0; top: 0; bottom: 0; width: 340px; box-sizing: border-box;
-  background: #fbfbfa; border-left: 1px solid #d5d5d5; display: flex; flex-direction: column; }
-body.cov-side-closed #cov-side { display: none; }
-#cov-side-h { display: flex; align-items: center; justify-content: space-between;
-  padding: 8px 10px; border-bottom: 1px solid #e0e0e0; font-weight: 700; font-size: 14px; }
-#cov-side-body { overflow-y: auto; padding: 6px 10px 12px 10px; flex: 1; }
-#cov-side-open { position: absolute; right: 8px; top: 8px; z-index: 1000; display: none; }
-body.cov-side-closed #cov-side-open { display: block; }
-.cov-btn { font: inherit; font-size: 12px; padding: 3px 8px; border: 1px solid #b0b7bd;
-  border-radius: 3px; background: #fff; cursor: pointer; color: #222; }
-.cov-btn:hover { background: #eef3f8; }
-.cov-btn.on { background: #2166ac; border-color: #2166ac; color: #fff; }
-.cov-box { background: rgba(255,255,255,0.95); border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,0.3); padding: 8px 10px; }
-#cov-head { position: absolute; left: 10px; top: 10px; z-index: 1000; max-width: 460px; }
-#cov-head h1 { font-size: 17px; margin: 0 0 3px 0; letter-spacing: 1px; }
-#cov-meta { font-size: 12px; color: #555; }
-.cov-fict { display: inline-block; margin: 3px 0 0 0; padding: 1px 6px; font-size: 12px;
-  color: #fff; background: #6a3d9a; border-radius: 3px; }
-.cov-search { position: relative; margin-top: 6px; }
-.cov-search input { width: 100%; box-sizing: border-box; padding: 4px 6px; font: inherit;
-  border: 1px solid #b0b7bd; border-radius: 3px; }
-.cov-search ul { list-style: none; margin: 2px 0 0 0; padding: 0; max-height: 260px;
-  overflow-y: auto; background: #fff; }
-.cov-search li { padding: 3px 4px; cursor: pointer; border-bottom: 1px solid #eee; }
-.cov-search li:hover, .cov-search li.act { background: #e3eef8; }
-.cov-cat { color: #777; margin-left: 6px; font-size: 11px; }
-#cov-legend { position: absolute; left: 10px; bottom: 22px; z-index: 1000; min-width: 190px;
-  max-width: 300px; font-size: 12px; }
-#cov-legend h2 { font-size: 13px; margin: 0; cursor: pointer; user-select: none; }
-#cov-legend.collapsed #cov-legend-body { display: none; }
-#cov-legend h3 { font-size: 12px; margin: 6px 0 2px 0; color: #333; }
-.cov-items { display: grid; grid-template-columns: 1fr 1fr; column-gap: 8px; }
-.cov-items.one { grid-template-columns: 1fr; }
-.cov-item { display: flex; align-items: center; line-height: 17px; white-space: nowrap; }
-.cov-item canvas { margin-right: 5px; flex: none; }
-.cov-note { color: #555; font-size: 11px; margin-top: 1px; }
-.cov-warn { color: #6a3d9a; font-size: 11px; }
-.cov-ctl { margin: 6px 0; }
-.cov-ctl label { display: block; font-size: 12px; color: #444; margin-bottom: 2px; }
-.cov-ctl select { width: 100%; font: inherit; padding: 3px; }
-.cov-ctl input[type=range] { width: 100%; }
-#cov-tools { display: flex; flex-wrap: wrap; gap: 4px; margin: 4px 0 6px 0; }
-#cov-tools label { font-size: 12px; display: flex; align-items: center; gap: 2px; }
-#cov-cite { font-size: 11px; color: #555; margin-top: 2px; }
-details { border-top: 1px solid #e3e3e3; padding-top: 4px; margin-top: 6px; }
-summary { font-weight: 700; cursor: pointer; font-size: 13px; padding: 2px 0; }
-.cov-grp { font-weight: 700; color: #37474f; margin: 6px 0 1px 0; font-size: 12px; }
-.cov-lyr { display: flex; align-items: center; gap: 4px; font-size: 12px; line-height: 20px; }
-.cov-lyr .cov-cat { margin-left: auto; }
-.cov-stat h4 { margin: 6px 0 3px 0; font-size: 13px; }
-.cov-ind { border-bottom: 1px dashed #e0e0e0; padding: 3px 0; }
-.cov-ind .nm { font-weight: 700; font-size: 12px; }
-.cov-ind .fig { font-size: 12px; color: #333; }
-.cov-ind .fig span { margin-right: 8px; white-space: nowrap; }
-.cov-tag { display: inline-block; padding: 0 4px; border-radius: 2px; font-size: 11px; }
-.cov-list { margin: 2px 0; padding-left: 0; list-style: none; }
-.cov-list li { padding: 1px 0; cursor: pointer; }
-.cov-list li:hover { background: #eef3f8; }
-table.cov-t { border-collapse: collapse; width: 100%; font-size: 12px; }
-table.cov-t th, table.cov-t td { text-align: left; padding: 1px 4px 1px 0; vertical-align: top; }
-table.cov-t th { color: #555; font-weight: normal; }
-.cov-pop { font-size: 12px; min-width: 190px; }
-.cov-pop-title { font-size: 14px; font-weight: 700; margin-bottom: 4px; }
-.cov-pop table { border-collapse: collapse; }
-.cov-pop th { text-align: left; color: #555; font-weight: normal; padding: 1px 8px 1px 0;
-  vertical-align: top; white-space: nowrap; }
-.cov-pop td { padding: 1px 0; max-width: 240px; }
-.cov-pop .cov-btn { margin-top: 6px; }
-.cov-tip { font-size: 12px; }
-.cov-scale { background: rgba(255,255,255,0.8); border: 2px solid #555; border-top: none;
-  padding: 0 4px; font-size: 11px; line-height: 14px; box-sizing: border-box;
-  white-space: nowrap; }
-.cov-north { width: 34px; height: 44px; background: rgba(255,255,255,0.8); border-radius: 3px; }
-#cov-print-foot { display: none; }
-.cov-measure-label { font-weight: 700; }
-@media (max-width: 700px) {
-  #cov-map { right: 0 !important; bottom: 46px; }
-  #cov-side { top: auto; left: 0; width: auto; height: 46px; border-left: 0;
-    border-top: 1px solid #ccc; box-shadow: 0 -2px 6px rgba(0,0,0,0.15); z-index: 1100;
-    display: flex !important; }
-  body.cov-sheet-open #cov-side { height: 64vh; }
-  #cov-side-open { display: none !important; }
-  #cov-head { left: 6px; right: 6px; top: 6px; max-width: none; padding: 5px 8px; }
-  #cov-head h1 { font-size: 14px; }
-  #cov-meta { display: none; }
-  #cov-legend { left: 6px; bottom: 54px; max-width: 70vw; min-width: 0; padding: 5px 8px; }
-  #cov-legend-body { max-height: 40vh; overflow-y: auto; }
-  .leaflet-control-zoom { display: none; }
-}
-@page { size: A4 landscape; margin: 7mm; }
-@media print {
-  html, body { width: 283mm; height: 196mm; overflow: visible; }
-  #cov-app { position: relative; width: 283mm; height: 196mm; }
-  #cov-side, #cov-side-open, .cov-search, .leaflet-control-zoom,
-  .leaflet-control-attribution, .leaflet-popup-pane, .leaflet-tooltip-pane { display: none !important; }
-  #cov-map { position: absolute; left: 0; right: 0 !important; top: 15mm; bottom: 8mm;
-    border: 0.3mm solid #333; }
-  #cov-head { position: absolute; left: 0; right: 0; top: 0; max-width: none; box-shadow: none;
-    background: none; padding: 0; text-align: center; }
-  #cov-head h1 { font-size: 18pt; margin: 0; }
-  #cov-meta { display: none; }
-  #cov-head .cov-fict { position: absolute; right: 0; top: 2mm; }
-  #cov-legend { left: 2mm; bottom: 10mm; box-shadow: none; border: 0.2mm solid #777;
-    max-width: 80mm; }
-  #cov-legend.collapsed #cov-legend-body { display: block; }
-  .cov-fold { display: none; }
-  #cov-print-foot { display: flex; position: absolute; left: 0; right: 0; bottom: 0;
-    height: 7mm; font-size: 8.5pt; color: #333; justify-content: space-between;
-    align-items: center; }
-  .leaflet-control-container .leaflet-bottom { bottom: 1mm; }
-}
-"""
-
-#: The page skeleton; the script fills it (no data text is written here).
-BODY_HTML = """
-<div id="cov-app">
-  <div id="cov-map" role="application" aria-label="地图"></div>
-  <div id="cov-head" class="cov-box">
-    <h1 id="cov-title"></h1>
-    <div id="cov-meta"></div>
-    <div class="cov-search">
-      <input id="cov-q" type="search" autocomplete="off"
-        placeholder="搜索名称、代码或拼音首字母（如 xsz）" aria-label="搜索名称、代码或拼音首字母">
-      <ul id="cov-results"></ul>
-    </div>
-  </div>
-  <div id="cov-legend" class="cov-box"><h2 id="cov-legend-h" title="点击收起/展开">图例 <span class="cov-fold">▾</span></h2>
-    <div id="cov-legend-body"></div></div>
-  <button id="cov-side-open" class="cov-btn" type="button">◀ 统计与图层</button>
-  <aside id="cov-side" aria-label="统计与图层">
-    <div id="cov-side-h"><span>统计与图层</span>
-      <button id="cov-side-toggle" class="cov-btn" type="button">收起 ▶</button></div>
-    <div id="cov-side-body">
-      <div id="cov-tools">
-        <button class="cov-btn" type="button" id="cov-export">导出CSV</button>
-        <button class="cov-btn" type="button" id="cov-png">保存图片</button>
-        <button class="cov-btn" type="button" id="cov-print">打印</button>
-        <button class="cov-btn" type="button" id="cov-measure">测距</button>
-        <label title="只导出当前地图视野内的点位"><input type="checkbox" id="cov-inview">仅当前视野</label>
-      </div>
-      <div class="cov-ctl"><label for="cov-town">乡镇（街道）</label><select id="cov-town"></select></div>
-      <div class="cov-ctl" id="cov-ind-ctl"><label for="cov-ind">着色指标</label>
-        <select id="cov-ind"></select><div id="cov-cite"></div></div>
-      <div class="cov-ctl" id="cov-phase-ctl"><label for="cov-phase">建设年度：<span id="cov-phase-label"></span></label>
-        <input type="range" id="cov-phase" min="1" step="1"></div>
-      <details open id="cov-stats-d"><summary>统计</summary><div id="cov-stats" class="cov-stat"></div></details>
-      <details open id="cov-layers-d"><summary>图层</summary><div id="cov-layers"></div></details>
-    </div>
-  </aside>
-  <div id="cov-print-foot"><span id="cov-foot-l"></span><span id="cov-foot-r"></span></div>
-</div>
-"""
-
-UI_JS = r"""
+/*
+ * The browser side of the interactive map, part 2: the planner's controls and the page layout.
+ *
+ * The side panel (township drill-down, indicator switcher, build-year slider, statistics, layer
+ * list, tools), the legend, search (name, code, pinyin initials), CSV export of what is shown,
+ * "save as PNG" of the current view (the map's canvases composited with title, legend, scale and
+ * north arrow), print (A4 landscape through print CSS), distance measuring and the Chinese scale
+ * bar.  It talks to part 1 (web/core.js) through ``window.coverageApp``.
+ *
+ * Every text from the data reaches the page through ``textContent``; the CSV export prefixes
+ * cells that start with ``= + - @``, tab or CR with an apostrophe so a spreadsheet never runs
+ * them as formulas.
+ */
 (function () {
   "use strict";
   var app = window.coverageApp, D = app.D, V = D.vocab, P = D.places, map = app.map;
@@ -734,4 +565,3 @@ UI_JS = r"""
   requestAnimationFrame(function () { setTimeout(function () { app.paintedAt = performance.now(); }, 0); });
   document.body.setAttribute("data-ready", "1");
 })();
-"""

@@ -147,6 +147,8 @@ class PdfFontSubsets:
                 by_face.setdefault(face, set()).update(text.get_text())
         for i, (face, chars) in enumerate(sorted(by_face.items())):
             if _is_large(face[0]):
+                # matplotlib measures "lp" for every line height: keep printable ASCII too
+                chars |= set(_ASCII) & _cmap(face)
                 self._subset_of[face] = _write_subset(face, chars, folder / f"subset{i}.ttf")
 
     @property
@@ -175,6 +177,7 @@ class PdfFontSubsets:
                 text.set_fontproperties(prop)
 
 
+_ASCII = "".join(chr(c) for c in range(32, 127))
 #: Fonts larger than this are subset once per run; small ones matplotlib subsets quickly.
 _LARGE_FONT_BYTES = 2_000_000
 
@@ -220,7 +223,10 @@ def _write_subset(face: tuple[str, int], chars: set[str], out: Path) -> Path:
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.notdef_outline = True
-    options.drop_tables += ["VORG", "BASE", "DSIG"]
+    # matplotlib lays text out glyph by glyph from the cmap and hmtx: the OpenType layout
+    # tables are not used, and closing over them is most of the subsetting time
+    options.layout_features = []
+    options.drop_tables += ["VORG", "BASE", "DSIG", "GSUB", "GPOS", "GDEF"]
     font = subset.load_font(face[0], options)
     try:
         subsetter = subset.Subsetter(options=options)

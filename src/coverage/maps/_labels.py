@@ -121,6 +121,13 @@ class LabelPlacer:
         pad = _bbox_pad_px(probe, self.renderer)
         w, h = bb.width + 2 * pad[0], bb.height + 2 * pad[1]
         anchors = self.ax.transData.transform(np.asarray(lab.anchors, dtype=float).reshape(-1, 2))
+        f = self.frame
+        seen = ((anchors[:, 0] >= f.x0) & (anchors[:, 0] <= f.x1)
+                & (anchors[:, 1] >= f.y0) & (anchors[:, 1] <= f.y1))
+        if not seen.any():  # the labelled feature is outside this map: nothing to label
+            probe.remove()
+            return None
+        anchors = anchors[seen]
         best: tuple[float, np.ndarray, np.ndarray, bool] | None = None
         for (ax_, ay_), lead in self._candidates(anchors, w, h, lab):
             box = np.array([ax_, ay_, ax_ + w, ay_ + h])

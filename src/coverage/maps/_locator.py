@@ -103,7 +103,8 @@ def _from_file(source: gpd.GeoDataFrame | str | Path, center: shapely.Point) -> 
                                 file=file, column="geometry",
                                 fix="give a file of city/province/county polygons")
     names = next((c for c in _NAME_COLUMNS if c in polys.columns), None)
-    out = gpd.GeoDataFrame({"name": polys[names].astype(str).to_numpy() if names else ""},
+    out = gpd.GeoDataFrame({"name": polys[names].astype(str).to_numpy() if names
+                            else [""] * len(polys)},
                            geometry=polys.geometry.to_numpy(), crs="EPSG:4326")
     minx, miny, maxx, maxy = out.total_bounds
     span = max(maxx - minx, maxy - miny)

@@ -24,6 +24,8 @@ __all__ = ["LabelPlacer", "PointLabel"]
 
 #: Unit directions of the candidate positions, in order of preference (Imhof).
 _DIRECTIONS = ((1, 1), (-1, 1), (1, -1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1))
+#: Score added per ring away from the anchor, in units of "label area covering points".
+_RING_PENALTY = 0.35
 #: 16 directions for the outer rings (with a leader line).
 _RING = tuple((float(np.cos(a)), float(np.sin(a)))
               for a in np.linspace(np.pi / 4, np.pi / 4 + 2 * np.pi, 16, endpoint=False))
@@ -128,55 +130,67 @@ class LabelPlacer:
             probe.remove()
             return None
         anchors = anchors[seen]
-        best: tuple[float, np.ndarray, np.ndarray, bool] | None = None
-        for (ax_, ay_), lead in self._candidates(anchors, w, h, lab):
+        # among the positions that touch no other label, take the one that covers the
+        # least of the point symbols, with a penalty per ring away from the anchor (a
+        # label over a point or two reads better than one at the end of a long leader)
+        best: tuple[float, np.ndarray, np.ndarray] | None = None
+        worst: tuple[float, np.ndarray, np.ndarray] | None = None
+        area = max(w * h, 1.0)
+        for (ax_, ay_), lead, ring in self._candidates(anchors, w, h, lab):
             box = np.array([ax_, ay_, ax_ + w, ay_ + h])
-            cost = self._cost(box)
-            if cost == 0.0:
-                return self._commit(probe, box, pad, lab, lead)
-            if lab.required and (best is None or cost < best[0]):
-                best = (cost, box, lead, True)
-        if best is None:
+            clash, covered = self._cost(box)
+            if clash > 0:
+                if lab.required and clash < 1e9 and (worst is None or clash < worst[0]):
+                    worst = (clash, box, lead)
+                continue
+            score = covered / area + _RING_PENALTY * ring
+            if best is None or score < best[0]:
+                best = (score, box, lead)
+                if score == 0.0:
+                    break
+        if best is not None:
+            return self._commit(probe, best[1], pad, lab, best[2])
+        if worst is None:
             probe.remove()
             self.dropped.append(lab.text)
             return None
         self.forced.append(lab.text)
-        return self._commit(probe, best[1], pad, lab, best[2])
+        return self._commit(probe, worst[1], pad, lab, worst[2])
 
-    def _candidates(self, anchors: np.ndarray, w: float, h: float,
-                    lab: PointLabel) -> list[tuple[tuple[float, float], np.ndarray]]:
-        """Lower-left corners of candidate boxes, with the anchor used (for leader lines)."""
-        out: list[tuple[tuple[float, float], np.ndarray]] = []
+    def _candidates(self, anchors: np.ndarray, w: float, h: float, lab: PointLabel
+                    ) -> list[tuple[tuple[float, float], np.ndarray, int]]:
+        """Lower-left corners of candidate boxes, the anchor for a leader line (NaN: none)
+        and the ring number (0: next to the anchor)."""
+        out: list[tuple[tuple[float, float], np.ndarray, int]] = []
         none = np.array([np.nan, np.nan])
         if lab.centred:
-            for x, y in anchors:
+            for k, (x, y) in enumerate(anchors):
                 for dx, dy in ((0, 0), (0, 0.6), (0, -0.6), (0.35, 0), (-0.35, 0),
                                (0.35, 0.6), (-0.35, 0.6), (0.35, -0.6), (-0.35, -0.6)):
-                    out.append(((x - w / 2 + dx * w, y - h / 2 + dy * h), none))
+                    ring = 0 if k == 0 and (dx, dy) == (0, 0) else 1
+                    out.append(((x - w / 2 + dx * w, y - h / 2 + dy * h), none, ring))
             return out
         x, y = anchors[0]
         r = lab.radius_px + self.margin
         for dx, dy in _DIRECTIONS:
-            out.append((_corner(x, y, dx, dy, r, w, h), none))
+            out.append((_corner(x, y, dx, dy, r, w, h), none, 0))
         step = max(h, 8.0)
         for ring in range(1, 7):
             dist = r + ring * step
             for dx, dy in _RING:
-                out.append((_corner(x, y, dx, dy, dist, w, h), np.array([x, y])))
+                out.append((_corner(x, y, dx, dy, dist, w, h), np.array([x, y]), ring))
         return out
 
-    def _cost(self, box: np.ndarray) -> float:
+    def _cost(self, box: np.ndarray) -> tuple[float, float]:
+        """(overlap with placed labels, 1e9 outside the frame; overlap with obstacles)."""
         f = self.frame
         m = self.margin
         if box[0] < f.x0 + m or box[1] < f.y0 + m or box[2] > f.x1 - m or box[3] > f.y1 - m:
-            return 1e9
-        cost = 0.0
+            return 1e9, 0.0
         grown = box + np.array([-m, -m, m, m])
-        if self._boxes:
-            cost += 1000.0 * _overlap(grown, self.boxes)
-        if len(self._obstacles):
-            cost += _overlap(grown, self._obstacles)
-        return cost
+        clash = _overlap(grown, self.boxes) if self._boxes else 0.0
+        covered = _overlap(grown, self._obstacles) if len(self._obstacles) else 0.0
+        return clash, covered
 
     def _commit(self, probe: Text, box: np.ndarray, pad: tuple[float, float],
                 lab: PointLabel, lead: np.ndarray) -> Text:

@@ -35,6 +35,7 @@ page n ≥ 2, and one ``{sheet}.pdf`` holding every page.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -84,7 +85,7 @@ from coverage.maps._print_layout import (
     plan_page,
     wrap_text,
 )
-from coverage.vocabulary import SUGGEST_REASON
+from coverage.vocabulary import KIND, SUGGEST_REASON
 
 __all__ = ["A4_MM", "FORMATS", "build_static_sheets", "nice_length", "write_static_maps",
            "write_township_sheets"]
@@ -479,6 +480,11 @@ class _Table:
             cells = sorted({row[j] for row in self.rows if row[j]}, key=_text_units)[-3:]
             w = max([width(head, bold), *(width(c, prop) for c in cells)])
             widths.append(w * k + 2 * _CELL_PAD_MM)
+        if self.title:  # the title (bold, larger) may be wider than the columns
+            title = FontProperties(size=8.5, weight="bold")
+            extra = width(self.title + "（续）", title) * k - sum(widths)
+            if extra > 0:
+                widths[-1] += extra
         row_h = _line_pitch_mm()
         head_h = row_h * 1.2 + (row_h * 1.45 if self.title else 0.0)
         return widths, row_h, head_h
@@ -1034,23 +1040,34 @@ def _drop_empty_columns(table: _Table) -> _Table:
 
 
 def _township_content(layers: MapLayers, base: _Base, code: str, name: str) -> _Content:
-    frames = _facility_frames(layers)
-    facilities = _facilities_content(layers, base)
-    geom = base.townships[base.townships["code"].astype(str) == code].geometry.union_all()
-    rows = []
+    region = layers.region
+    geom = region.townships[region.townships["code"].astype(str) == code].geometry.union_all()
+    # only this township's facilities: the legend counts and the table are the township's
+    own = {kind: gdf[(gdf["township_code"].astype("string") == code).fillna(False)
+                     | gdf.geometry.within(geom)]
+           for kind, gdf in region.layers.items()}
+    local = dataclasses.replace(layers, region=dataclasses.replace(
+        region, layers={k: g for k, g in own.items() if len(g)}))
+    frames = _facility_frames(local)
+    facilities = _facilities_content(local, base)
+    keyed: list[tuple[int, str, list[str]]] = []
     lx, ly, ltext = [], [], []
+    todo_first = {"none": 0, "planned": 1, "under_construction": 2, "built": 4}
     for kind, metric, _ in frames:
-        if not len(metric) or kind not in ("village", "community"):
+        if kind not in ("village", "community"):
             continue
-        inside = metric[metric.within(geom.buffer(1.0))]
-        for _, r in inside.iterrows():
-            rows.append([str(r["name"]), st.LAYER_TITLES.get(kind, kind).split("心理")[0]
-                         .replace("城市社区", "城市社区"),
-                         st.fmt_value("status", r["status"]) or "未填报"])
-            lx.append(r.geometry.x)
-            ly.append(r.geometry.y)
-            ltext.append(str(r["name"]))
-    rows.sort(key=lambda r: r[0])
+        unlocated = own[kind][own[kind].geometry.isna() | own[kind].geometry.is_empty]
+        for located, (_, r) in [(True, row) for row in metric.iterrows()] + \
+                [(False, row) for row in unlocated.iterrows()]:
+            status = r["status"] if not pd.isna(r["status"]) else None
+            keyed.append((todo_first.get(str(status), 3), str(r["name"]), [
+                str(r["name"]) + ("" if located else "（未定位）"), KIND.label(kind),
+                st.fmt_value("status", status) or "未填报"]))
+            if located:
+                lx.append(r.geometry.x)
+                ly.append(r.geometry.y)
+                ltext.append(str(r["name"]))
+    rows = [row for _, _, row in sorted(keyed, key=lambda k: (k[0], k[1]))]  # to do first
     x, y = np.asarray(lx), np.asarray(ly)
 
     def labels(view: _View) -> list[PointLabel]:
@@ -1062,9 +1079,8 @@ def _township_content(layers: MapLayers, base: _Base, code: str, name: str) -> _
                 for i in range(len(x))]
         return out
 
-    table = _Table(f"{name}村（社区）心理咨询室", ["村（社区）", "类别", "建设状态"],
-                   [[r[0], r[1].replace("（", "").replace("）", ""), r[2]] for r in rows],
-                   ["left", "left", "left"])
+    table = _Table(f"{name}村（社区）心理咨询室（未建者在前）", ["村（社区）", "类别", "建设状态"],
+                   rows, ["left", "left", "left"])
     return _Content(f"township_{code}", f"{name}：心理服务场所建设状态", facilities.draw,
                     labels, facilities.legends, facilities.points, table=table)
 

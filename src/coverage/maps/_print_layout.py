@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from matplotlib.backend_bases import RendererBase
 from matplotlib.font_manager import FontProperties
@@ -281,11 +281,6 @@ def _try(body: Box, side: str, thickness: float, aspect: float, blocks: Sequence
         return None
     return PagePlan(w_mm, h_mm, neat, title, footer, mbox, tuple(panels), placed,
                     tuple(left_out))
-
-
-def with_map(plan: PagePlan, box: Box) -> PagePlan:
-    """``plan`` with another map box (used by the table pages, which have no map)."""
-    return replace(plan, map=box)
 
 
 def wrap_text(text: str, width_mm: float, prop: FontProperties, renderer: RendererBase,

@@ -460,7 +460,6 @@ class _Table:
     headers: list[str]
     rows: list[list[str]]
     align: list[str]
-    note: str = ""
 
     def measure(self, renderer: Any, dpi: float) -> tuple[list[float], float, float]:
         """Column widths (mm), row pitch (mm) and the title + header height (mm).
@@ -1024,16 +1023,14 @@ def _suggestions_by_township(sug: gpd.GeoDataFrame, phases: list[str],
                  str(int(counts["_total"].sum()))])
     heads = [f"第{k}年" if k.isdigit() else k for k in cols]
     return _Table("各乡镇（街道）建议新建数（处）", ["序", "乡镇（街道）", *heads, "合计"], rows,
-                  ["right", "left", *["right"] * (len(cols) + 1)],
-                  note="点位逐一列于后页")
+                  ["right", "left", *["right"] * (len(cols) + 1)])
 
 
 def _drop_empty_columns(table: _Table) -> _Table:
     """``table`` without the columns whose every cell is empty."""
     keep = [j for j in range(len(table.headers)) if any(r[j] for r in table.rows)]
     return _Table(table.title, [table.headers[j] for j in keep],
-                  [[r[j] for j in keep] for r in table.rows], [table.align[j] for j in keep],
-                  table.note)
+                  [[r[j] for j in keep] for r in table.rows], [table.align[j] for j in keep])
 
 
 # -- one township ---------------------------------------------------------------------------
@@ -1149,7 +1146,7 @@ _FOOT_SIZE = 7.0
 _FOOT_LINE_MM = _FOOT_SIZE * 1.5 * 25.4 / 72
 
 
-def _measure(layers: MapLayers, content: _Content, base_legends: bool = True) -> _Measured:
+def _measure(layers: MapLayers, content: _Content) -> _Measured:
     fig, renderer = _scratch()
     k = mm_per_px(fig.dpi)
     sizes = {}

@@ -467,6 +467,8 @@ def test_wrap_text_keeps_every_character_within_width() -> None:
     prop = FontProperties(family=cjk_font().family, size=7)
     lines = wrap_text(LONG_CITATION, 60.0, prop, renderer, 100.0)
     assert "".join(lines) == LONG_CITATION
+    assert len(lines) > 3
+    assert not any(line[:1] in "，。；：”）" for line in lines)  # 禁则: no line starts so
     for line in lines:
         w = renderer.get_text_width_height_descent(line, prop, ismath=False)[0] * 25.4 / 100
         assert w <= 60.5

@@ -309,6 +309,10 @@ def wrap_text(text: str, width_mm: float, prop: FontProperties, renderer: Render
         for token in _tokens(para):
             trial = current + token
             if current and width(trial) > width_mm:
+                # no line starts with closing punctuation (禁则): carry the last
+                # character of the full line down with it
+                while token[:1] in _NO_LINE_START and len(current) > 1:
+                    current, token = current[:-1], current[-1] + token
                 lines.append(current.rstrip())
                 current = token.lstrip()
                 while width(current) > width_mm and len(current) > 1:  # a very long word
@@ -319,6 +323,10 @@ def wrap_text(text: str, width_mm: float, prop: FontProperties, renderer: Render
                 current = trial
         lines.append(current)
     return lines
+
+
+#: Characters that must not begin a line in Chinese typesetting.
+_NO_LINE_START = frozenset("，。、；：？！）》」』】〕”’…—·,.;:?!)%")
 
 
 def _tokens(text: str) -> list[str]:

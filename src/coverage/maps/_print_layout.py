@@ -13,11 +13,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from matplotlib.backend_bases import RendererBase
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
-__all__ = ["A4_MM", "Block", "Box", "PagePlan", "mm_per_px", "pack", "plan_page", "wrap_text"]
+__all__ = ["A4_MM", "Block", "Box", "PagePlan", "mm_per_px", "new_figure", "pack", "plan_page",
+           "scratch_figure", "wrap_text"]
 
 #: A4 short and long side in millimetres.
 A4_MM = (210.0, 297.0)
@@ -347,3 +351,24 @@ def _tokens(text: str) -> list[str]:
     if word:
         out.append(word)
     return out
+
+
+def new_figure(w_mm: float, h_mm: float, dpi: float = 100.0) -> Figure:
+    """A figure on an Agg canvas that is drawn only when saved.
+
+    GeoDataFrame.plot calls ``canvas.draw_idle()`` after every layer, which on a plain Agg
+    canvas renders the whole page each time (70 full renders per run); the pages are drawn
+    once, when they are saved.
+    """
+    fig = Figure(figsize=(w_mm / MM_PER_INCH, h_mm / MM_PER_INCH), dpi=dpi)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw_idle = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    return fig
+
+
+
+def scratch_figure(dpi: float = 100.0) -> tuple[Figure, Any]:
+    """An A4 figure and its renderer, for measuring text and legends before layout."""
+    fig = new_figure(*A4_MM, dpi=dpi)
+    return fig, fig.canvas.get_renderer()  # type: ignore[attr-defined]
+

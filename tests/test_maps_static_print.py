@@ -118,6 +118,18 @@ def reference_layers(region: Region) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame
     return roads, water
 
 
+def reference_places(region: Region) -> gpd.GeoDataFrame:
+    """A town at the county seat, a town elsewhere and a hamlet (never named at county
+    scale)."""
+    minx, miny, maxx, maxy = region.to_metric(region.county).total_bounds
+    seat = region.to_metric(region.layers["community"]).geometry.union_all().centroid
+    return gpd.GeoDataFrame(
+        {"place_kind": ["town", "town", "hamlet"], "name": ["城关", "远郊集", "小河湾"]},
+        geometry=[seat, shapely.Point(minx + 0.8 * (maxx - minx), miny + 0.7 * (maxy - miny)),
+                  shapely.Point(minx + 0.5 * (maxx - minx), miny + 0.2 * (maxy - miny))],
+        crs=region.metric_crs).to_crs("EPSG:4326")
+
+
 def full_layers(region: Region) -> MapLayers:
     base = make_layers(region, speed_kmh=8.0, n_suggest=40)
     rates = base.township_rates.copy()
@@ -126,7 +138,8 @@ def full_layers(region: Region) -> MapLayers:
     info = dataclasses.replace(MapInfo.for_region(region), organisation="宽窄县卫生健康局",
                                made_on="2026-06-30", approximate_townships=True,
                                source="测试数据", data_date="2026-06-30")
-    return dataclasses.replace(base, township_rates=rates, roads=roads, water=water, info=info)
+    return dataclasses.replace(base, township_rates=rates, roads=roads, water=water,
+                               places=reference_places(region), info=info)
 
 
 @pytest.fixture(scope="module", params=[(80.0, 16.0), (14.0, 70.0)], ids=["wide", "tall"])
@@ -306,6 +319,15 @@ def test_township_labels_avoid_points_and_are_approximate(
     community = next(h for leg in fig.legends for h in leg.legend_handles
                      if str(h.get_label()).startswith("城市社区心理咨询室"))
     assert village.get_marker() != community.get_marker(), labels_  # type: ignore[attr-defined]
+
+
+def test_place_names_where_there_is_room(
+        sheets: tuple[MapLayers, dict[str, list[Figure]]]) -> None:
+    _, pages = sheets
+    named = {t.get_text() for fig in pages.values() for ax in fig[0].axes for t in labels(ax)
+             if _gid(t) == "label:place"}
+    assert "远郊集" in named  # a town away from the crowd
+    assert "小河湾" not in named  # hamlets are not named at county scale
 
 
 def test_roads_and_water_are_in_the_legend(

@@ -44,6 +44,10 @@ HALO = [withStroke(linewidth=2.4, foreground="white")]
 
 _LAND = "#f4f2ec"
 
+#: Place kinds named on the county map, and on insets and township sheets.
+_PLACE_KINDS_MAIN = frozenset({"city", "town"})
+_PLACE_KINDS_DETAIL = frozenset({"city", "town", "suburb", "village"})
+
 PAPER = "#fbfaf7"
 
 TABLE_FONT = 7.0
@@ -66,6 +70,7 @@ class SheetBase:
     roads: gpd.GeoDataFrame | None
     water: gpd.GeoDataFrame | None
     approximate: bool
+    places: gpd.GeoDataFrame | None = None
 
     @classmethod
     def of(cls, layers: MapLayers) -> SheetBase:
@@ -80,8 +85,31 @@ class SheetBase:
         if layers.water is not None and len(layers.water):
             water = region.to_metric(to_wgs84(layers.water))
             water = water[water.intersects(clip)]
+        places = None
+        if layers.places is not None and len(layers.places):
+            places = region.to_metric(to_wgs84(layers.places))
+            places = places[places.intersects(clip)]
         return cls(region, county, region.to_metric(region.townships), roads, water,
-                   bool(layers.meta.approximate_townships))
+                   bool(layers.meta.approximate_townships), places)
+
+    def place_labels(self, view: MapView, *, taken: set[str]) -> list[PointLabel]:
+        """Reference place names (towns on the main map, villages too on larger scales),
+        placed last and only where there is room; names already on the map are skipped."""
+        if self.places is None or not len(self.places):
+            return []
+        kinds = _PLACE_KINDS_MAIN if view.kind == "main" else _PLACE_KINDS_DETAIL
+        out = []
+        for kind, name, geom in zip(self.places["place_kind"].astype(str),
+                                    self.places["name"].astype(str), self.places.geometry,
+                                    strict=True):
+            if kind not in kinds or not name or name in taken or geom is None or geom.is_empty:
+                continue
+            taken = taken | {name}
+            out.append(PointLabel([(geom.x, geom.y)], name, priority=10_000, radius_px=1.0,
+                                  required=False, gid="label:place",
+                                  style={"fontsize": 6.0, "color": "#607d8b",
+                                         "style": "italic", "path_effects": HALO}))
+        return out
 
     def draw(self, ax: Axes, view: MapView, *, fill: str | None = _LAND,
              township_lw: float = 0.6, major_only: bool = False) -> None:

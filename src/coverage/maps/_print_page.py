@@ -224,7 +224,7 @@ def compose_pages(layers: MapLayers, content: SheetContent, base: SheetBase, loc
     if inset_extent is not None:
         obstacles.append(_inset_frame(ax, inset_extent))
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
-    _label(view, content, renderer, obstacles)
+    _label(view, content, renderer, obstacles, base)
     # legends, locator, inset, note, table
     for key, title, handles, ncols in content.legends:
         box = plan.placed[f"legend:{key}"]
@@ -477,7 +477,8 @@ def _inset_frame(ax: Axes, extent: tuple[float, float, float, float]) -> np.ndar
 
 
 def _label(view: MapView, content: SheetContent, renderer: Any,
-           obstacles: list[np.ndarray]) -> None:
+           obstacles: list[np.ndarray], base: SheetBase) -> None:
+    """Place the sheet's labels, then the reference place names where there is room."""
     ax = view.ax
     pts = content.points
     boxes = [o.reshape(-1, 4) for o in obstacles]
@@ -486,7 +487,9 @@ def _label(view: MapView, content: SheetContent, renderer: Any,
         r = pts.radius_pt * ax.figure.dpi / 72 * (1.0 if view.kind == "main" else 1.3)
         boxes.append(np.column_stack([xy[:, 0] - r, xy[:, 1] - r, xy[:, 0] + r, xy[:, 1] + r]))
     placer = LabelPlacer(ax, renderer, obstacles=np.vstack(boxes) if boxes else None)
-    placer.place(content.labels(view))
+    labels = content.labels(view)
+    taken = {lab.text.split("\n")[0].split(" ")[0] for lab in labels}
+    placer.place(labels + base.place_labels(view, taken=taken))
     if placer.forced:
         logger.info("%s (%s): %d label(s) placed over others: %s", content.key, view.kind,
                     len(placer.forced), ", ".join(placer.forced[:5]))
@@ -526,7 +529,7 @@ def _inset_block(fig: Figure, plan: PagePlan, box: Box,
     content.draw(ax, view)
     _reset_axes(ax, extent)
     obstacles = [_inset_scale(ax, extent, view, content.dense_xy)]
-    _label(view, content, renderer, obstacles)
+    _label(view, content, renderer, obstacles, base)
 
 
 def _inset_scale(ax: Axes, extent: tuple[float, float, float, float], view: MapView,

@@ -251,3 +251,78 @@ def fmt_value(column: str, value: object) -> str | None:
         return str(int(float(value)))  # type: ignore[arg-type]
     text = str(value).strip()
     return text or None
+
+
+# ============================================================================================
+# Print-safe palettes and symbols (added by the `sheets` branch, issue 16; the lead merges).
+# Both maps read these so that one meaning keeps one colour.  The tables above are rebound
+# here with colour-blind-safe colours (Okabe–Ito for categories, ColorBrewer YlOrBr for the
+# ordered travel-time classes) whose lightness also differs in greyscale print; their keys
+# and labels are unchanged.
+# ============================================================================================
+
+#: Facility status fills (Okabe–Ito): built bluish green, under construction orange,
+#: planned blue, none hollow vermillion, no status grey.
+STATUS_STYLE = {
+    "built": ("#00664a", "#009e73", STATUS_STYLE["built"][2]),
+    "under_construction": ("#8a5a00", "#e69f00", STATUS_STYLE["under_construction"][2]),
+    "planned": ("#003f63", "#0072b2", STATUS_STYLE["planned"][2]),
+    "none": ("#d55e00", None, STATUS_STYLE["none"][2]),
+    "na": ("#6b6b6b", "#c4c4c4", STATUS_STYLE["na"][2]),
+}
+
+#: Township completion classes: met light blue, near light orange, far dark orange (no
+#: red/green; CIE L* about 86 / 77 / 58: the further from the target the darker, also in
+#: greyscale); no data very light grey (hatched in print).
+RATE_CLASSES = {
+    "met": ("#c6dbef", RATE_CLASSES["met"][1]),
+    "near": ("#fdae6b", RATE_CLASSES["near"][1]),
+    "far": ("#e6550d", RATE_CLASSES["far"][1]),
+    "nodata": ("#f0f0f0", RATE_CLASSES["nodata"][1]),
+}
+
+#: Travel-time classes, light to dark as access gets worse (ColorBrewer YlOrBr, one hue
+#: family: safe for every colour-vision deficiency); unreachable is black.
+TIME_CLASSES = {
+    "t15": (15.0, "#fee391", TIME_CLASSES["t15"][2]),
+    "t30": (30.0, "#fb9a29", TIME_CLASSES["t30"][2]),
+    "t45": (45.0, "#cc4c02", TIME_CLASSES["t45"][2]),
+    "t45p": (math.inf, "#662506", TIME_CLASSES["t45p"][2]),
+    "unreach": (math.nan, "#000000", TIME_CLASSES["unreach"][2]),
+}
+#: Outline of every travel-time point (keeps the pale class visible on a light map).
+TIME_EDGE = "#5d4037"
+UNCOVERED_COLOR = "#d55e00"
+
+#: Build-phase colours: first year darkest; CIE L* ≈ 22 / 52 / 75 / 90 / 40 / 65, so the
+#: phases stay apart in greyscale.  Text on the badge: white on dark, ink on light.
+PHASE_PALETTE: tuple[str, ...] = ("#08306b", "#2b8cbe", "#f29e38", "#fde0a0", "#7a3b8f",
+                                  "#8fbc8f")
+PHASE_TEXT: tuple[str, ...] = ("white", "white", "#1b1b1b", "#1b1b1b", "white", "#1b1b1b")
+#: matplotlib box style of the rank badge per phase (shape tells the phase apart in print).
+PHASE_BADGE: tuple[str, ...] = ("circle", "square", "round4", "circle", "square", "round4")
+_PHASE_PALETTE = PHASE_PALETTE  # type: ignore[assignment]  # phase_colors() reads it
+
+#: Marker per facility kind: villages and urban communities have their own symbols.
+KIND_MARKERS: dict[str, str] = {
+    "village": "o", "community": "s", "school": "p", "health_center": "^",
+    "hospital": "P", "service_site": "*", "governance_center": "D",
+    "petition_office": "v", "institution": "h", "rehab": "X",
+}
+
+#: Reference roads: road_class → (colour, width pt, legend group).  Muted: they sit under
+#: the thematic layers.
+ROAD_STYLE: dict[str, tuple[str, float, str]] = {
+    "motorway": ("#a1887f", 1.6, "高速公路、国道"),
+    "trunk": ("#a1887f", 1.3, "高速公路、国道"),
+    "primary": ("#bcaaa4", 1.0, "省道、主干道"),
+    "secondary": ("#bcaaa4", 0.8, "省道、主干道"),
+    "tertiary": ("#cfc8c4", 0.6, "县乡道路"),
+    "minor": ("#d9d4d0", 0.4, "县乡道路"),
+    "track": ("#e0dcd8", 0.3, "其他道路"),
+    "path": ("#e0dcd8", 0.3, "其他道路"),
+}
+#: Water: lines (river, canal …) and areas (lake, reservoir …).
+WATER_LINE = "#5b9bd5"
+WATER_FILL = "#cfe3f3"
+WATER_LABEL = "河流、水面"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from coverage.config import KIND_LABELS, STATUS_LABELS
+from coverage.vocabulary import GAP_STATUS, KIND, STATUS
 
 __all__ = [
     "DEMAND_FIELDS",
@@ -72,18 +72,21 @@ KIND_SHAPE: dict[str, str] = {
     "institution": "hexagon", "rehab": "cross",
 }
 
-# The palette is colour-blind safe and gives each colour one meaning across both maps:
-# blue = a room exists (built) and townships that meet their target (pale tint), orange =
-# behind target (pale tints for townships, dark orange for uncovered people), purple = in the
-# pipeline (在建 dark, 规划 pale), a black ring = no room, magenta = suggested new sites (by
-# year), viridis = travel time.  There is no red/green pair and no green fill.
+# The palette is colour-blind safe, gives each colour one meaning in both maps (the
+# interactive 一张图 and the printed sheets), and keeps its classes apart in greyscale print:
+# blue = a room exists (built points dark blue; townships that meet their target pale blue),
+# orange = behind target (light and dark orange townships, dark orange rings for uncovered
+# people), purple = in the pipeline (在建 light purple fill, 规划 white fill, both with a dark
+# purple ring), a black ring = no room, magenta = suggested new sites (first year darkest),
+# viridis = travel time.  There is no red/green pair and no green fill.
 
-#: Status → (stroke, fill or None for hollow, label).  NA status is "未填报".
+#: Status → (stroke, fill or None for hollow, label).  NA status is "未填报".  The fills differ
+#: in lightness (L* ≈ 35 / 78 / 100 / hollow), so built and 在建 stay apart in greyscale.
 STATUS_STYLE: dict[str, tuple[str, str | None, str]] = {
-    "built": ("#08306b", "#2166ac", STATUS_LABELS["built"]),
-    "under_construction": ("#3f007d", "#7b64b4", STATUS_LABELS["under_construction"]),
-    "planned": ("#54278f", "#cbc3e3", STATUS_LABELS["planned"]),
-    "none": ("#1a1a1a", None, STATUS_LABELS["none"]),
+    "built": ("#08306b", "#2166ac", STATUS.label("built")),
+    "under_construction": ("#3f007d", "#bcbddc", STATUS.label("under_construction")),
+    "planned": ("#54278f", "#ffffff", STATUS.label("planned")),
+    "none": ("#1a1a1a", None, STATUS.label("none")),
     "na": ("#737373", "#d9d9d9", "未填报"),
 }
 
@@ -122,12 +125,14 @@ TOWNSHIP_RATE_FIELDS: tuple[tuple[str, str], ...] = (
     ("citation", "依据"),
 )
 
-#: Township completion classes: key → (fill, label).
+#: Township completion classes: key → (fill, label).  Met light blue, near light orange, far
+#: dark orange (CIE L* ≈ 86 / 77 / 58: the further from the target the darker, also in
+#: greyscale); no data very light grey (hatched in print).
 RATE_CLASSES: dict[str, tuple[str, str]] = {
-    "met": ("#bcd7ea", "达标"),
-    "near": ("#fde3a7", "差距较小（10个百分点以内）"),
-    "far": ("#f5b27a", "差距较大"),
-    "nodata": ("#e4e4e4", "无数据"),
+    "met": ("#c6dbef", GAP_STATUS.label("met")),
+    "near": ("#fdae6b", "差距较小（10个百分点以内）"),
+    "far": ("#e6550d", "差距较大"),
+    "nodata": ("#f0f0f0", GAP_STATUS.label("no_data")),
 }
 
 #: Travel-time classes: key → (upper bound in minutes, colour, label).
@@ -140,17 +145,25 @@ TIME_CLASSES: dict[str, tuple[float, str, str]] = {
     "unreach": (math.nan, "#440154", "不可达"),
 }
 
-UNCOVERED_COLOR = "#d95f02"
+#: Outline of every travel-time point (keeps the pale class visible on a light map).
+TIME_EDGE = "#5d4037"
+UNCOVERED_COLOR = "#d55e00"
 COUNTY_COLOR = "#37474f"
 TOWNSHIP_COLOR = "#607d8b"
 VILLAGE_COLOR = "#b0bec5"
 ISOCHRONE_COLORS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef")
 
 _MODE_LABELS = {"walk": "步行", "drive": "驾车", "bike": "骑行", "cycle": "骑行"}
-#: Suggested sites by build year: one magenta ramp, the first year darkest.
-_PHASE_PALETTE = ("#7a0177", "#c51b8a", "#f768a1", "#fa9fb5", "#fcc5c0", "#feebe2")
+#: Suggested sites by build year: one magenta ramp, the first year darkest (apart in
+#: greyscale by lightness); text on a badge: white on dark, ink on light.
+PHASE_PALETTE: tuple[str, ...] = ("#7a0177", "#c51b8a", "#f768a1", "#fa9fb5", "#fcc5c0",
+                                  "#feebe2")
+PHASE_TEXT: tuple[str, ...] = ("white", "white", "#1b1b1b", "#1b1b1b", "#1b1b1b", "#1b1b1b")
+#: matplotlib box style of the rank badge per phase (the shape tells the phase in print too).
+PHASE_BADGE: tuple[str, ...] = ("circle", "square", "round4", "circle", "square", "round4")
+_PHASE_PALETTE = PHASE_PALETTE
 #: A suggested site without a build year.
-SUGGESTION_COLOR = _PHASE_PALETTE[0]
+SUGGESTION_COLOR = PHASE_PALETTE[0]
 
 
 def rate_class(rate: object, target: object) -> str:
@@ -215,7 +228,7 @@ def fmt_value(column: str, value: object) -> str | None:
     if _missing(value):
         return None
     if column == "kind":
-        return KIND_LABELS.get(str(value), str(value))
+        return KIND.label(str(value))
     if column == "status":
         return STATUS_STYLE.get(str(value), ("", "", str(value)))[2]
     if column == "subtype":
@@ -252,63 +265,6 @@ def fmt_value(column: str, value: object) -> str | None:
     text = str(value).strip()
     return text or None
 
-
-# ============================================================================================
-# Print-safe palettes and symbols (added by the `sheets` branch, issue 16; the lead merges).
-# Both maps read these so that one meaning keeps one colour.  The tables above are rebound
-# here with colour-blind-safe colours (Okabe–Ito for categories, ColorBrewer YlOrBr for the
-# ordered travel-time classes) whose lightness also differs in greyscale print; their keys
-# and labels are unchanged.
-# ============================================================================================
-
-#: Facility status fills (Okabe–Ito): built bluish green, under construction orange,
-#: planned blue, none hollow vermillion, no status grey.
-STATUS_STYLE = {
-    "built": ("#00664a", "#009e73", STATUS_STYLE["built"][2]),
-    "under_construction": ("#8a5a00", "#e69f00", STATUS_STYLE["under_construction"][2]),
-    "planned": ("#003f63", "#0072b2", STATUS_STYLE["planned"][2]),
-    "none": ("#d55e00", None, STATUS_STYLE["none"][2]),
-    "na": ("#6b6b6b", "#c4c4c4", STATUS_STYLE["na"][2]),
-}
-
-#: Township completion classes: met light blue, near light orange, far dark orange (no
-#: red/green; CIE L* about 86 / 77 / 58: the further from the target the darker, also in
-#: greyscale); no data very light grey (hatched in print).
-RATE_CLASSES = {
-    "met": ("#c6dbef", RATE_CLASSES["met"][1]),
-    "near": ("#fdae6b", RATE_CLASSES["near"][1]),
-    "far": ("#e6550d", RATE_CLASSES["far"][1]),
-    "nodata": ("#f0f0f0", RATE_CLASSES["nodata"][1]),
-}
-
-#: Travel-time classes, light to dark as access gets worse (ColorBrewer YlOrBr, one hue
-#: family: safe for every colour-vision deficiency); unreachable is black.
-TIME_CLASSES = {
-    "t15": (15.0, "#fee391", TIME_CLASSES["t15"][2]),
-    "t30": (30.0, "#fb9a29", TIME_CLASSES["t30"][2]),
-    "t45": (45.0, "#cc4c02", TIME_CLASSES["t45"][2]),
-    "t45p": (math.inf, "#662506", TIME_CLASSES["t45p"][2]),
-    "unreach": (math.nan, "#000000", TIME_CLASSES["unreach"][2]),
-}
-#: Outline of every travel-time point (keeps the pale class visible on a light map).
-TIME_EDGE = "#5d4037"
-UNCOVERED_COLOR = "#d55e00"
-
-#: Build-phase colours: first year darkest; CIE L* ≈ 22 / 52 / 75 / 90 / 40 / 65, so the
-#: phases stay apart in greyscale.  Text on the badge: white on dark, ink on light.
-PHASE_PALETTE: tuple[str, ...] = ("#08306b", "#2b8cbe", "#f29e38", "#fde0a0", "#7a3b8f",
-                                  "#8fbc8f")
-PHASE_TEXT: tuple[str, ...] = ("white", "white", "#1b1b1b", "#1b1b1b", "white", "#1b1b1b")
-#: matplotlib box style of the rank badge per phase (shape tells the phase apart in print).
-PHASE_BADGE: tuple[str, ...] = ("circle", "square", "round4", "circle", "square", "round4")
-_PHASE_PALETTE = PHASE_PALETTE  # type: ignore[assignment]  # phase_colors() reads it
-
-#: Marker per facility kind: villages and urban communities have their own symbols.
-KIND_MARKERS: dict[str, str] = {
-    "village": "o", "community": "s", "school": "p", "health_center": "^",
-    "hospital": "P", "service_site": "*", "governance_center": "D",
-    "petition_office": "v", "institution": "h", "rehab": "X",
-}
 
 #: Reference roads: road_class → (colour, width pt, legend group).  Muted: they sit under
 #: the thematic layers.

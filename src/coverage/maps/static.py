@@ -53,13 +53,10 @@ from coverage.io import atomic_path
 from coverage.maps._data import MapLayers, to_wgs84
 from coverage.maps._fonts import PdfFontSubsets, cjk_font
 from coverage.maps._locator import Locator, LocatorSource, resolve_locator
-from coverage.maps._print_content import (
-    SheetBase,
-    sheet_contents,
-    township_content,
-)
+from coverage.maps._print_content import SheetBase
 from coverage.maps._print_layout import A4_MM
 from coverage.maps._print_page import compose_pages, nice_length
+from coverage.maps._print_themes import sheet_contents, township_content
 
 __all__ = ["A4_MM", "FORMATS", "build_static_sheets", "nice_length", "write_static_maps",
            "write_township_sheets"]

@@ -128,6 +128,47 @@ def test_locked_target_locks_a_timestamped_sibling_too(tmp_path: Path) -> None:
     assert OutputLock(target).try_acquire()
 
 
+def test_one_lock_per_physical_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    with OutputLock(tmp_path / "real" / "out"):
+        assert not OutputLock(Path("real") / "out").try_acquire()      # relative spelling
+        assert not OutputLock(tmp_path / "link" / "out").try_acquire()  # through a symlink
+        assert not OutputLock(Path("real") / ".." / "real" / "out").try_acquire()
+
+
+def test_a_file_or_the_root_is_no_output_folder(tmp_path: Path) -> None:
+    file = tmp_path / "region.toml"
+    file.write_text("[region]\n")
+    with pytest.raises(InputError, match="the output path is a file, not a folder"):
+        prepare_output_dir(file, overwrite=True)
+    assert file.read_text() == "[region]\n"
+    with pytest.raises(InputError, match="cannot be the root"):
+        OutputLock(Path("/"))
+
+
+def test_overwrite_replaces_only_a_previous_run(tmp_path: Path) -> None:
+    data = tmp_path / "data"  # `--out data --overwrite` in the planner's data folder
+    data.mkdir()
+    (data / "台账.xlsx").write_bytes(b"PK")
+    with OutputLock(data) as lock:
+        with pytest.raises(InputError, match="only replaces those") as info, \
+                lock.staged(overwrite=True):
+            raise AssertionError("the block must not run")
+        assert info.value.problems[0].code == "out_not_a_run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+    assert (data / "台账.xlsx").read_bytes() == b"PK"
+    previous = tmp_path / "out"
+    previous.mkdir()
+    (previous / "run.json").write_text("{}")
+    (previous / "report.html").write_text("old")
+    with OutputLock(previous) as lock, lock.staged(overwrite=True) as (target, staging):
+        (staging / "run.json").write_text('{"new": true}')
+    assert target == previous and sorted(p.name for p in previous.iterdir()) == ["run.json"]
+
+
 # ---------------------------------------------------------------- what killed runs left
 
 

@@ -3,7 +3,9 @@
 * :func:`prepare_output_dir` chooses the folder a run writes into: ``base`` when it does not
   exist or is empty; when it holds a previous run a new timestamped sibling
   (``base-20261123-184501``) unless ``overwrite=True``, in which case the old folder is
-  replaced only once the new one is complete (:func:`replace_dir`).
+  replaced only once the new one is complete (:func:`replace_dir`) — and only when it holds
+  a previous run (its ``run.json``): ``--out . --overwrite`` in a data folder is refused, not
+  a way to lose the data.  A file, or the root of a drive, is refused as ``--out``.
 * :class:`OutputLock` is an exclusive OS lock (``fcntl.flock``; ``msvcrt.locking`` on Windows)
   on a hidden file beside the folder (``.NAME.lock``).  The operating system releases it when
   the process ends, however it ends, so a crash or ``kill -9`` never leaves a stale lock.  A
@@ -34,6 +36,7 @@ from types import TracebackType
 from coverage.problems import InputError, Problem
 
 __all__ = [
+    "RUN_RECORD",
     "OutputBusyError",
     "OutputLock",
     "lock_path",
@@ -49,11 +52,31 @@ log = logging.getLogger(__name__)
 _STAMP = r"-\d{8}-\d{6}(?:-\d+)?"
 
 
+#: The file every finished run writes (``present.run.write_run_record``): a folder holding it
+#: is a previous run, the only kind of non-empty folder ``--overwrite`` replaces.
+RUN_RECORD = "run.json"
+
+
+def _not_a_folder(base: Path) -> InputError:
+    return InputError([Problem(
+        str(base), None, "--out", None,
+        "输出路径是一个文件，不是文件夹 (the output path is a file, not a folder)",
+        "give --out a folder name (it is created when missing)", code="out_not_folder")])
+
+
 def prepare_output_dir(base: Path, *, overwrite: bool = False, now: datetime | None = None
                        ) -> Path:
-    """Choose the folder a run writes into (see module docstring)."""
+    """Choose the folder a run writes into (see module docstring).
+
+    Raises
+    ------
+    InputError
+        ``base`` is a file.
+    """
     base = Path(base)
-    if not base.exists() or (base.is_dir() and not any(base.iterdir())):
+    if base.exists() and not base.is_dir():
+        raise _not_a_folder(base)
+    if not base.exists() or not any(base.iterdir()):
         base.mkdir(parents=True, exist_ok=True)
         return base
     if overwrite:
@@ -154,8 +177,14 @@ class OutputLock:
     """
 
     def __init__(self, folder: Path | str) -> None:
-        self.folder = Path(folder)
-        self.path = lock_path(self.folder)
+        self.folder = Path(os.path.abspath(folder))
+        if not self.folder.name:
+            raise InputError([Problem(
+                str(folder), None, "--out", None,
+                "不能把输出写到根目录 (the output cannot be the root of a drive)",
+                "give --out a folder name, e.g. coverage-output", code="out_not_folder")])
+        # one lock per physical folder, however it is spelled (relative, via a symlink)
+        self.path = lock_path(Path(os.path.realpath(self.folder)))
         self._fd: int | None = None
 
     @property
@@ -256,6 +285,13 @@ def _staged(lock: OutputLock, *, overwrite: bool) -> Iterator[tuple[Path, Path]]
         raise RuntimeError(f"the output lock of {lock.folder} is not held")
     remove_stale_staging(lock)
     with locked_target(lock, overwrite=overwrite) as target:
+        if any(target.iterdir()) and not (target / RUN_RECORD).is_file():
+            raise InputError([Problem(
+                str(target), None, "--overwrite", None,
+                f"这个文件夹不是 coverage 的输出，不会被替换 (the folder holds no {RUN_RECORD}: "
+                "it is not the output of a previous run, and --overwrite only replaces those)",
+                "choose another --out folder, or empty this one yourself",
+                code="out_not_a_run")])
         staging = staging_dir(target)
         if staging.exists():
             shutil.rmtree(staging)

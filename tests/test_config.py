@@ -213,3 +213,9 @@ def test_scenario_names_differing_in_case_clash(tiny_toml: Path, tmp_path: Path)
                     '[scenarios.Plan]\noptimize = { p = 2 }\n[scenarios.plan]\n'
                     'optimize = { p = 3 }\n\n[layers.village]\n')
     assert "on Windows and macOS" in _problems(toml)["scenarios.plan"].message
+
+
+def test_a_boolean_is_not_a_code_or_a_number(tiny_toml: Path, tmp_path: Path) -> None:
+    """Found by the fuzz suite: TOML's true is a Python int, so `code = true` read as "True"."""
+    toml = _variant(tiny_toml, tmp_path, 'code = "370999"', "code = true")
+    assert _problems(toml)["region.code"].message == "expected str/int, got bool"

@@ -102,7 +102,7 @@ _REGION_CODE = re.compile(r"[1-9][0-9]{5}")
 def check_region_code(err: Err, value: object) -> None:
     """``region.code`` is the 6-digit county code (统计用区划代码 of the 县级 unit)."""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        return  # the type error is reported by _Reader.get
+        return  # the type error is reported by the parser
     text = str(value)
     if _REGION_CODE.fullmatch(text):
         return

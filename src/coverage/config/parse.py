@@ -113,7 +113,9 @@ class _Reader:
                 self.err(path, "required key is missing", fix=f"add `{name} = …` to [{key}]")
             return default
         value = data[name]
-        ok = isinstance(value, typ) and not (typ in (int, float) and isinstance(value, bool))
+        types = typ if isinstance(typ, tuple) else (typ,)
+        # TOML's true/false are Python ints: only a bool where a bool is asked for
+        ok = isinstance(value, typ) and not (isinstance(value, bool) and bool not in types)
         if typ is float and isinstance(value, int) and not isinstance(value, bool):
             value, ok = float(value), True
         if not ok:

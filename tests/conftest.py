@@ -7,6 +7,21 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # pragma: no cover - the test extra installs it
+    pass
+else:
+    # The fuzz suite (tests/test_fuzz_*.py) asks for these profiles by name; nothing else
+    # changes Hypothesis' defaults.  No example database (nothing written into the
+    # repository), a bounded budget, and the same examples on every run so that CI cannot
+    # fail at random; ``COVERAGE_FUZZ=explore`` draws new random examples, ten times as many.
+    _FUZZ = dict(database=None, deadline=2000, print_blob=True,
+                 suppress_health_check=[HealthCheck.too_slow])
+    settings.register_profile("coverage-fuzz", max_examples=200, derandomize=True, **_FUZZ)
+    settings.register_profile("coverage-fuzz-explore", max_examples=2000, derandomize=False,
+                              **_FUZZ)
 FIXTURES = REPO / "tests" / "fixtures"
 SHARED = REPO.parent / "shared"
 

@@ -1,19 +1,30 @@
 """The ``coverage`` command.  Thin: parse arguments, call the API, map errors to exit codes.
 
-Exit codes: 0 done; 2 bad input (the full problem report on stderr, never a traceback);
-3 done, but the suggest stage found no feasible plan (the outputs are written and say why);
-1 an internal error (a short message; the traceback only with ``--verbose``).
+Exit codes: 0 done; 2 bad input (the full problem report on stderr, never a traceback) or an
+output folder another run is writing; 3 done, but the suggest stage found no feasible plan
+(the outputs are written and say why); 1 an internal error (a short message; the traceback
+only with ``--verbose``); 130 interrupted.  A reader that goes away (``coverage gaps … | head``)
+is not an error: the command finishes its files quietly and exits 0.
+
+What the command prints: results on stdout; warnings (data warnings of the region and
+anything the stages logged) grouped by file on stderr at the end; errors on stderr.  ``-q``
+drops the progress bar and the warnings, never the errors.  ``--verbose`` logs every step
+with timestamps.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import logging
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import ClassVar, TextIO
 
-from coverage.problems import InputError
+from coverage.problems import InputError, Problem, format_problems
 
 __all__ = ["main"]
 
@@ -53,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"coverage {_version()}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every step")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress display and no warnings; only results and errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("validate", help="load and check a region; print counts per layer")
@@ -129,11 +141,19 @@ def _version() -> str:
         return "0+unknown"
 
 
-def _out_dir(args: argparse.Namespace, stage: str) -> Path:
-    from coverage._outdir import prepare_output_dir
+@contextlib.contextmanager
+def _out_dir(args: argparse.Namespace, stage: str, *, required: bool = False
+             ) -> Iterator[Path | None]:
+    """The locked output folder of a stage command (None without ``--out``, unless required)."""
+    if args.out is None and not required:
+        yield None
+        return
+    from coverage._outdir import OutputLock, locked_target, remove_stale_staging
 
-    base = args.out or Path(f"coverage-{stage}")
-    return prepare_output_dir(base, overwrite=args.overwrite)
+    with OutputLock(args.out or Path(f"coverage-{stage}")) as lock:
+        remove_stale_staging(lock)
+        with locked_target(lock, overwrite=args.overwrite) as target:
+            yield target
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -141,30 +161,29 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from coverage.present.region import summary_table
 
     region = load_region(args.region, strict=args.strict)
-    print(f"✓ {region.name} ({region.code}): 数据检查通过 (no errors)")
-    print(f"  度量坐标系 metric CRS: {region.metric_crs.name} (EPSG:{region.metric_crs.to_epsg()})")
-    print(summary_table(region).to_string(index=False))
-    if region.problems:
-        from coverage.problems import format_problems
-
-        print()
-        print(format_problems(region.problems, title="警告 (warnings)"))
+    say(f"✓ {region.name} ({region.code}): 数据检查通过 (no errors)")
+    say(f"  度量坐标系 metric CRS: {region.metric_crs.name} (EPSG:{region.metric_crs.to_epsg()})")
+    say(summary_table(region).to_string(index=False))
+    found = [*region.problems, *_LOG.drain()]
+    if found:
+        say()
+        say(grouped_warnings(found))
     return 0
 
 
 def _cmd_gaps(args: argparse.Namespace) -> int:
     from coverage.pipeline import gaps_stage
 
-    gaps_stage(args.region, strict=args.strict, preset=args.preset,
-               out=_out_dir(args, "gaps") if args.out else None, echo=print)
+    with _out_dir(args, "gaps") as out:
+        gaps_stage(args.region, strict=args.strict, preset=args.preset, out=out, echo=say)
     return 0
 
 
 def _cmd_access(args: argparse.Namespace) -> int:
     from coverage.pipeline import access_stage
 
-    access_stage(args.region, strict=args.strict,
-                 out=_out_dir(args, "access") if args.out else None, echo=print)
+    with _out_dir(args, "access") as out:
+        access_stage(args.region, strict=args.strict, out=out, echo=say)
     return 0
 
 
@@ -175,23 +194,26 @@ EXIT_INFEASIBLE = 3
 def _cmd_suggest(args: argparse.Namespace) -> int:
     from coverage.pipeline import suggest_stage
 
-    result = suggest_stage(args.region, strict=args.strict, model=args.model, p=args.p,
-                           service=args.service, time_limit=args.time_limit,
-                           budget=args.budget, force=args.force, exclude=args.exclude,
-                           out=_out_dir(args, "suggest") if args.out else None, echo=print)
+    with _out_dir(args, "suggest") as out:
+        result = suggest_stage(args.region, strict=args.strict, model=args.model, p=args.p,
+                               service=args.service, time_limit=args.time_limit,
+                               budget=args.budget, force=args.force, exclude=args.exclude,
+                               out=out, echo=say)
     if result.feasible:
         return 0
     from coverage.present.suggest import notes_text
 
-    print("选址优化无可行方案 (no feasible plan): "
-          + (notes_text(result.infeasible) or result.solver.message), file=sys.stderr)
+    say("选址优化无可行方案 (no feasible plan): "
+        + (notes_text(result.infeasible) or result.solver.message), err=True)
     return EXIT_INFEASIBLE
 
 
 def _cmd_map(args: argparse.Namespace) -> int:
     from coverage.pipeline import map_stage
 
-    map_stage(args.region, strict=args.strict, out=_out_dir(args, "map"), echo=print)
+    with _out_dir(args, "map", required=True) as out:
+        assert out is not None
+        map_stage(args.region, strict=args.strict, out=out, echo=say)
     return 0
 
 
@@ -200,20 +222,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     result = run(args.region, out=args.out, overwrite=args.overwrite, strict=args.strict,
                  scenario=args.scenario, progress=not args.quiet)
-    return _finished(result, f"输出目录 output folder: {result.out_dir}")
+    return _finished(result, f"输出目录 output folder: {result.out_dir}", quiet=args.quiet)
 
 
-def _finished(result: object, message: str) -> int:
+def _finished(result: object, message: str, *, quiet: bool) -> int:
     """Print the closing line of a run; 3 when its suggest stage found no feasible plan."""
     from coverage.present.suggest import notes_text
 
+    found = [*result.region.problems, *_LOG.drain()]  # type: ignore[attr-defined]
+    if found and not quiet:
+        say(grouped_warnings(found), err=True)
     sug = result.suggestion  # type: ignore[attr-defined]
     if sug.feasible:
-        print(f"✓ {message}")
+        say(f"✓ {message}")
         return 0
-    print(f"! {message}", file=sys.stderr)
-    print("选址优化无可行方案 (no feasible plan): "
-          + (notes_text(sug.infeasible) or sug.solver.message), file=sys.stderr)
+    say(f"! {message}", err=True)
+    say("选址优化无可行方案 (no feasible plan): "
+        + (notes_text(sug.infeasible) or sug.solver.message), err=True)
     return EXIT_INFEASIBLE
 
 
@@ -222,8 +247,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     result = compare(args.region, out=args.out, overwrite=args.overwrite, strict=args.strict,
                      progress=not args.quiet)
-    print(result.text)
-    print(f"✓ 输出目录 output folder: {result.out_dir}")
+    say(result.text)
+    say(f"✓ 输出目录 output folder: {result.out_dir}")
     return 0
 
 
@@ -233,58 +258,189 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     result = run(demo_config_path(), out=args.out, overwrite=args.overwrite,
                  progress=not args.quiet)
-    return _finished(result, f"示例县（虚构数据）运行完成 demo finished: {result.out_dir}")
+    return _finished(result, f"示例县（虚构数据）运行完成 demo finished: {result.out_dir}",
+                     quiet=args.quiet)
 
 
 def _cmd_targets_list(args: argparse.Namespace) -> int:
     from coverage.present.gaps import format_preset_list
 
-    print(format_preset_list())
+    say(format_preset_list())
     return 0
 
 
 def _cmd_targets_show(args: argparse.Namespace) -> int:
     from coverage.present.gaps import format_target
 
-    print(format_target(args.id))
+    say(format_target(args.id))
     return 0
+
+
+# ------------------------------------------------------------------ terminal output
+
+
+class _Streams:
+    """stdout/stderr that a reader going away (``| head``) cannot break."""
+
+    gone: ClassVar[set[str]] = set()
+
+    @classmethod
+    def write(cls, text: str, name: str) -> None:
+        if name in cls.gone:
+            return
+        stream: TextIO = getattr(sys, name)
+        try:
+            stream.write(text + "\n")
+            stream.flush()
+        except BrokenPipeError:
+            cls.close(name)
+
+    @classmethod
+    def close(cls, name: str) -> None:
+        """The reader has gone: send the rest of this stream to the null device."""
+        cls.gone.add(name)
+        stream: TextIO = getattr(sys, name)
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+
+
+def say(text: str = "", *, err: bool = False) -> None:
+    """Print a line of the command's output (stdout; ``err``: stderr)."""
+    _Streams.write(text, "stderr" if err else "stdout")
+
+
+class _WarningLog(logging.Handler):
+    """Collects what the stages log as warnings, for the grouped report at the end.
+
+    Errors are printed at once (they are never hidden, not even by ``-q``).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.ERROR:
+            say(f"错误 ERROR: {record.getMessage()}", err=True)
+        else:
+            self.records.append(record)
+
+    def drain(self) -> list[Problem]:
+        """The collected warnings as problems (each message once), and forget them."""
+        out: list[Problem] = []
+        seen: dict[str, int] = {}
+        for r in self.records:
+            msg = r.getMessage().strip()
+            if r.name == "py.warnings":  # "file:line: Category: message\n  source"
+                msg = msg.splitlines()[0] if msg else msg
+            seen[msg] = seen.get(msg, 0) + 1
+        for msg, n in seen.items():
+            out.append(Problem(None, None, None, None, msg + (f" (×{n})" if n > 1 else ""),
+                               severity="warning"))
+        self.records.clear()
+        return out
+
+
+_LOG = _WarningLog()
+
+
+def grouped_warnings(problems: Sequence[Problem]) -> str:
+    """Warnings grouped by file (and sheet), the same kind folded, as one report."""
+    groups: dict[tuple[str | None, str | None], list[Problem]] = {}
+    for p in problems:
+        groups.setdefault((p.file, p.sheet), []).append(p)
+    n_warn = sum(p.severity == "warning" for p in problems)
+    lines = [f"警告 (warnings): {n_warn}"]
+    for (file, sheet), items in sorted(groups.items(), key=lambda kv: (kv[0][0] is None,
+                                                                        str(kv[0][0]),
+                                                                        str(kv[0][1]))):
+        head = file or "运行 (run)"
+        if sheet:
+            head += f" — 工作表 '{sheet}'"
+        lines.append(f"{head}: {len(items)}")
+        body = format_problems([dataclasses.replace(p, file=None, sheet=None) for p in items])
+        lines.extend("  " + line for line in body.splitlines()[1:])
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _logging(verbose: bool) -> Iterator[None]:
+    """Route log records: warnings to the report, errors to stderr; ``-v`` logs everything."""
+    root = logging.getLogger()
+    level = root.level
+    stream: logging.Handler | None = None
+    _LOG.drain()
+    root.addHandler(_LOG)
+    if verbose:
+        stream = logging.StreamHandler(sys.stderr)
+        stream.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(stream)
+        root.setLevel(logging.DEBUG)
+    else:
+        root.setLevel(logging.WARNING)
+    quiet = {}
+    if not verbose:
+        for noisy in ("osmnx", "matplotlib", "fontTools", "PIL"):
+            quiet[noisy] = logging.getLogger(noisy).level
+            logging.getLogger(noisy).setLevel(logging.ERROR)
+    logging.captureWarnings(True)
+    try:
+        yield
+    finally:
+        logging.captureWarnings(False)
+        root.removeHandler(_LOG)
+        if stream is not None:
+            root.removeHandler(stream)
+        root.setLevel(level)
+        for name, lvl in quiet.items():
+            logging.getLogger(name).setLevel(lvl)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    if not args.verbose:
-        for noisy in ("osmnx", "matplotlib", "fontTools", "PIL"):
-            logging.getLogger(noisy).setLevel(logging.ERROR)
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
         parser.print_help()
         return 0 if args.command is None else 2
+    _Streams.gone.clear()
+    with _logging(args.verbose):
+        code = _call(func, args)
+        found = _LOG.drain()
+        if found and not args.quiet and args.command != "validate":
+            say(grouped_warnings(found), err=True)
+    return code
+
+
+def _call(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """Run a command; map what it raises to an exit code and a message."""
     try:
         return func(args)
     except InputError as exc:
-        print(str(exc), file=sys.stderr)
+        say(str(exc), err=True)
         return 2
+    except BrokenPipeError:
+        # the reader of our output went away before the command finished printing
+        _Streams.close("stdout")
+        return 0
     except OSError as exc:
         # a folder that cannot be written, a disk that is full, a file locked by Excel …
         where = exc.filename or "?"
-        print(f"coverage: cannot read or write {where}: {exc.strerror or exc}\n"
-              "修改建议 fix: close the file if it is open in Excel or WPS, check the folder's "
-              "permissions and free space, or choose another --out folder.", file=sys.stderr)
+        say(f"coverage: cannot read or write {where}: {exc.strerror or exc}\n"
+            "修改建议 fix: close the file if it is open in Excel or WPS, check the folder's "
+            "permissions and free space, or choose another --out folder.", err=True)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        say("interrupted", err=True)
         return 130
     except Exception as exc:
         if args.verbose:
             raise
-        print(f"coverage: internal error: {type(exc).__name__}: {exc}\n"
-              "Run again with --verbose for details and report it.", file=sys.stderr)
+        say(f"coverage: internal error: {type(exc).__name__}: {exc}\n"
+            "Run again with --verbose for details and report it.", err=True)
         return 1
 
 

@@ -3,8 +3,11 @@
 Every output goes through :func:`atomic_write` or :func:`atomic_path`, so an interrupted run
 never leaves a half-written file in place of a good one.  Every text cell written to a CSV or
 workbook goes through :func:`safe_text`: a cell that starts with ``=``, ``+``, ``-``, ``@``, a
-tab or a carriage return would be run as a formula by Excel or WPS (OWASP "CSV injection"),
-so it gets a leading apostrophe; numbers stay numbers.
+tab, CR or LF (also after spaces or in full-width form) would be run as a formula by Excel,
+WPS or LibreOffice (OWASP "CSV injection"), so it gets a leading apostrophe; numbers stay
+numbers.  :func:`write_csv` escapes every text cell, header and index label of a frame
+(:func:`safe_frame`); the one workbook writer (:mod:`coverage.present.workbook`) escapes
+every text cell and writes strings as strings, never as formulas.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import hashlib
 import json
 import math
 import os
+import re
 import tempfile
+import unicodedata
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,32 +33,109 @@ __all__ = [
     "FORMULA_PREFIXES",
     "atomic_path",
     "atomic_write",
+    "formula_like",
     "safe_frame",
     "safe_text",
     "sha256_file",
     "write_csv",
     "write_json",
+    "xml_text",
 ]
 
 #: Leading characters that make Excel, WPS or LibreOffice read a cell as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+#: A cell that is a plain (signed) number, a percentage, or a lone sign: never a formula.
+_INERT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?%?|[+-]")
+#: Characters XML 1.0 (so XLSX and DOCX) cannot hold: C0 controls but tab/LF/CR, and lone
+#: surrogates (a broken UTF-16 pair decoded from JSON ``\\ud800`` escapes).
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _shown_as(match: re.Match[str]) -> str:
+    """A control character as its visible Unicode "control picture" (BEL → ␇), else U+FFFD."""
+    code = ord(match.group())
+    return chr(0x2400 + code) if code < 0x20 else "\ufffd"
+
+
+def xml_text(value: str) -> str:
+    """``value`` with the characters XML 1.0 cannot hold made visible.
+
+    C0 control characters other than tab, LF and CR become their Unicode control pictures
+    (BEL → ``␇``), lone surrogates ``�``.  For every writer of XML-based files (XLSX, DOCX):
+    a stray control character in a name must not make the file unwritable.
+    """
+    return _UNWRITABLE.sub(_shown_as, value)
+
+
+def formula_like(value: str) -> bool:
+    """Whether a spreadsheet could read ``value`` as a formula (see :func:`safe_text`)."""
+    if _INERT.fullmatch(value):
+        return False
+    if value.startswith(FORMULA_PREFIXES):
+        return True
+    # leading spaces (ASCII, NBSP, ideographic) and compatibility forms (＝, ﹦, ⁼ …) are
+    # folded by some importers ("trim spaces", NFKC) before they look for a formula
+    head = unicodedata.normalize("NFKC", value[:32]).lstrip()
+    return head.startswith(("=", "+", "-", "@")) and not _INERT.fullmatch(head)
 
 
 def safe_text(value: str) -> str:
-    """``value`` with a leading apostrophe when a spreadsheet would read it as a formula.
+    """``value`` as a cell text that a spreadsheet shows and never runs.
 
-    Full-width ``＝＋－＠`` are included: some spreadsheet versions fold them to ASCII.
+    * A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab, CR or LF — also after leading
+      spaces, and in full-width or other compatibility forms (``＝``, ``﹢``) that some
+      spreadsheet versions fold to ASCII — gets a leading apostrophe (OWASP "CSV injection").
+      Plain numbers (``-3``, ``+1.5e3``, ``-12%``) and a lone sign stay as they are.
+    * Characters that XML 1.0 cannot hold (C0 controls other than tab/LF/CR, lone surrogates)
+      are shown as their control pictures (BEL → ``␇``) or ``�``, so that a stray control
+      character in a name cannot make the workbook or report unwritable.
+
+    Examples
+    --------
+    >>> print(safe_text('=HYPERLINK("http://x","y")'))
+    '=HYPERLINK("http://x","y")
+    >>> safe_text("-2+3"), safe_text("-2.5"), safe_text("河东街道")
+    ("'-2+3", '-2.5', '河东街道')
     """
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+    value = xml_text(value)
+    return "'" + value if formula_like(value) else value
+
+
+def _safe_cell(value: object) -> object:
+    if isinstance(value, str):
+        return safe_text(value)
+    if value is None or isinstance(value, int | float | bool | complex | np.generic
+                                   | dt.date | dt.time | dt.timedelta | pd.Timestamp):
+        return value
+    try:
+        missing = pd.isna(value)
+    except (TypeError, ValueError):
+        missing = False
+    if isinstance(missing, bool | np.bool_) and missing:
+        return value
+    # tuples, lists, objects: the CSV writer would write str(value); escape that text
+    return safe_text(str(value))
 
 
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``df`` whose text cells are passed through :func:`safe_text`."""
+    """A copy of ``df`` whose text cells, column names and index are passed through
+    :func:`safe_text` (numbers, booleans, dates and missing values stay as they are)."""
     out = df.copy()
-    for col in out.columns:
-        s = out[col]
-        if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
-            out[col] = s.map(lambda v: safe_text(v) if isinstance(v, str) else v)
+    for i in range(out.shape[1]):
+        s = out.iloc[:, i]
+        if (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
+                or pd.api.types.is_datetime64_any_dtype(s)
+                or pd.api.types.is_timedelta64_dtype(s)):
+            continue
+        out.isetitem(i, s.astype(object).map(_safe_cell))
+    out.columns = pd.Index([_safe_cell(c) for c in out.columns], dtype=object) \
+        if not isinstance(out.columns, pd.MultiIndex) else out.columns
+    if not isinstance(out.index, pd.MultiIndex) and not (
+            pd.api.types.is_numeric_dtype(out.index)
+            or pd.api.types.is_datetime64_any_dtype(out.index)):
+        out.index = pd.Index([_safe_cell(v) for v in out.index], dtype=object,
+                             name=out.index.name)
     return out
 
 

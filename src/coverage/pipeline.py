@@ -15,19 +15,19 @@ before any stage runs.
       run.json   inputs with checksums, config, versions, timings, outputs with checksums
 
 Everything is written into a staging folder beside ``OUT`` and moved into place at the end,
-so a failed run leaves no half-written folder and a previous run is never destroyed silently
-(see :mod:`coverage._outdir`).
+so a failed run leaves no half-written folder and a previous run is never destroyed silently;
+an OS lock lets one run at a time write a folder, and what killed runs left is cleaned up by
+the next one (see :mod:`coverage._outdir`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +36,7 @@ from typing import Any
 import pandas as pd
 import shapely
 
-from coverage._outdir import prepare_output_dir, replace_dir
+from coverage._outdir import OutputLock, locked_target
 from coverage.access import AccessContext, AccessResult, compute_access
 from coverage.config import RegionConfig, apply_scenario, load_config
 from coverage.load import load_region
@@ -267,44 +267,33 @@ def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
     started = datetime.now().astimezone()
     cfg = _config(config, scenario)
     bar = _Progress(progress, total=7)
-    try:
+    # one writer per output folder: a second run on the same folder fails here, at once
+    with closing(bar), OutputLock(Path(out or "coverage-output")) as lock:
         with bar.stage("validate", "数据检查 validate"):
             region = load_region(cfg, strict=strict)
-    except BaseException:
-        bar.close()
-        raise
-    # only a valid region gets an output folder
-    target = prepare_output_dir(Path(out or "coverage-output"), overwrite=overwrite)
-    staging = target.with_name(f".{target.name}.staging-{os.getpid()}")
-    if staging.exists():
-        shutil.rmtree(staging)
-    (staging / "tables").mkdir(parents=True)
-    (staging / "maps").mkdir()
-    try:
-        with bar.stage("network", "读取路网 road network"):
-            ctx = build_access(region, cfg)
-        with bar.stage("gaps", "指标缺口 gaps"):
-            gaps = analyse_gaps(region, cfg)
-        with bar.stage("access", "可达性 access"):
-            access = analyse_access(region, cfg, context=ctx)
-        with bar.stage("suggest", "选址优化 suggest"):
-            sug = suggest(region, cfg, context=ctx, gaps=gaps)
-        with bar.stage("maps", "地图 maps"):
-            maps = _write_maps(region, cfg, gaps, access, sug, staging / "maps")
-        with bar.stage("report", "报告 report"):
-            p_run.write_tables(gaps, access, sug, staging / "tables")
-            content = p_run.report_content(region, gaps, access, sug, maps, scenario)
-            write_html_report(content, staging / "report.html")
-            write_docx_report(content, staging / "report.docx")
-        p_run.write_run_record(cfg, staging, started, bar.timings, scenario,
-                               outcome={"suggest_feasible": sug.feasible,
-                                        "solver_status": sug.solver.status})
-        replace_dir(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        bar.close()
+        # only a valid region gets an output folder; it is written into a staging folder
+        # beside it and moved into place at the end
+        with lock.staged(overwrite=overwrite) as (target, staging):
+            (staging / "tables").mkdir()
+            (staging / "maps").mkdir()
+            with bar.stage("network", "读取路网 road network"):
+                ctx = build_access(region, cfg)
+            with bar.stage("gaps", "指标缺口 gaps"):
+                gaps = analyse_gaps(region, cfg)
+            with bar.stage("access", "可达性 access"):
+                access = analyse_access(region, cfg, context=ctx)
+            with bar.stage("suggest", "选址优化 suggest"):
+                sug = suggest(region, cfg, context=ctx, gaps=gaps)
+            with bar.stage("maps", "地图 maps"):
+                maps = _write_maps(region, cfg, gaps, access, sug, staging / "maps")
+            with bar.stage("report", "报告 report"):
+                p_run.write_tables(gaps, access, sug, staging / "tables")
+                content = p_run.report_content(region, gaps, access, sug, maps, scenario)
+                write_html_report(content, staging / "report.html")
+                write_docx_report(content, staging / "report.docx")
+            p_run.write_run_record(cfg, staging, started, bar.timings, scenario,
+                                   outcome={"suggest_feasible": sug.feasible,
+                                            "solver_status": sug.solver.status})
     files = {str(p.relative_to(target)): p for p in sorted(target.rglob("*")) if p.is_file()}
     return RunResult(out_dir=target, region=region, gaps=gaps, access=access, suggestion=sug,
                      files=files, timings=dict(bar.timings))
@@ -331,15 +320,17 @@ def compare(config: RegionConfig | str | Path, *, out: Path | str | None = None,
     ``comparison.csv`` hold the side-by-side table.
     """
     cfg = _config(config)
-    target = prepare_output_dir(Path(out or "coverage-compare"), overwrite=overwrite)
-    names: list[str | None] = [None, *cfg.scenarios]
-    rows = []
-    for name in names:
-        sub = target / (name or "base")
-        res = run(cfg, out=sub, overwrite=True, strict=strict, scenario=name, progress=progress)
-        rows.append(p_run.comparison_row(name or "基准方案", res.gaps, res.access,
-                                         res.suggestion))
-    table = pd.DataFrame(rows)
-    write_csv(table, target / "comparison.csv")
-    write_workbook({"方案对比": SheetSpec(table)}, target / "comparison.xlsx")
+    with OutputLock(Path(out or "coverage-compare")) as lock, \
+            locked_target(lock, overwrite=overwrite) as target:
+        names: list[str | None] = [None, *cfg.scenarios]
+        rows = []
+        for name in names:
+            sub = target / (name or "base")
+            res = run(cfg, out=sub, overwrite=True, strict=strict, scenario=name,
+                      progress=progress)
+            rows.append(p_run.comparison_row(name or "基准方案", res.gaps, res.access,
+                                             res.suggestion))
+        table = pd.DataFrame(rows)
+        write_csv(table, target / "comparison.csv")
+        write_workbook({"方案对比": SheetSpec(table)}, target / "comparison.xlsx")
     return CompareResult(table=table, text=frame_text(table), out_dir=target)

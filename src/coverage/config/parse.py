@@ -14,6 +14,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from coverage.config._checks import (
+    check_region_code,
+    check_values,
+    config_text,
+    folder_name_problem,
+)
 from coverage.config.model import (
     BASEMAPS,
     MODELS,
@@ -107,7 +113,9 @@ class _Reader:
                 self.err(path, "required key is missing", fix=f"add `{name} = …` to [{key}]")
             return default
         value = data[name]
-        ok = isinstance(value, typ) and not (typ in (int, float) and isinstance(value, bool))
+        types = typ if isinstance(typ, tuple) else (typ,)
+        # TOML's true/false are Python ints: only a bool where a bool is asked for
+        ok = isinstance(value, typ) and not (isinstance(value, bool) and bool not in types)
         if typ is float and isinstance(value, int) and not isinstance(value, bool):
             value, ok = float(value), True
         if not ok:
@@ -169,7 +177,7 @@ def load_config(path: str | Path) -> RegionConfig:
     Parameters
     ----------
     path
-        The region TOML file.
+        The region TOML file: UTF-8 (a byte-order mark is accepted) or UTF-16 with one.
 
     Returns
     -------
@@ -182,26 +190,14 @@ def load_config(path: str | Path) -> RegionConfig:
         Listing every problem in the file.
     """
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError.single(
-            f"region config not found: {p}",
-            file=str(p),
-            fix="pass the path of a region TOML file (see data/demo/region.toml for an example)",
-        )
+    text = config_text(p)
     try:
-        with p.open("rb") as fh:
-            data = tomllib.load(fh)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError.single(
             f"not valid TOML: {exc}",
             file=str(p),
             fix="fix the syntax at the line shown (strings need quotes; tables are [name])",
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError.single(
-            f"the TOML file is not UTF-8 ({exc.reason} at byte {exc.start})",
-            file=str(p),
-            fix="save the region TOML as UTF-8",
         ) from None
     return parse_config(data, base_dir=p.resolve().parent, path=p)
 
@@ -215,6 +211,7 @@ def parse_config(
     r.table(data, "", ["region", "admin", "layers", "targets", "access", "optimize", "suggest",
                        "map", "scenarios"])
 
+    check_values(r.err, data, "")
     reg = _as_table(r, data, "region", required=True)
     r.table(reg, "region", ["name", "code", "data_date", "source", "organisation", "strict",
                             "metric_crs"])
@@ -227,6 +224,8 @@ def parse_config(
         strict=r.get(reg, "region", "strict", bool, False),
         metric_crs=r.get(reg, "region", "metric_crs", str, "auto"),
     )
+    if "code" in reg:
+        check_region_code(r.err, reg["code"])
 
     admin = _parse_admin(r, data.get("admin"))
     layers = _parse_layers(r, data.get("layers"))
@@ -254,6 +253,19 @@ def parse_config(
             r.err(f"scenarios.{name}", "a scenario must be a table of overrides", value=over)
             continue
         r.table(over, f"scenarios.{name}", ["region", "targets", "access", "optimize", "map"])
+        bad = folder_name_problem(name)
+        if bad:
+            r.err(f"scenarios.{name}", f"a scenario name is also its output folder's name; {bad}",
+                  value=name, fix='use letters, digits, Chinese and spaces, e.g. '
+                  '[scenarios."加密布点"]')
+            continue
+        clash = [n for n in ("base", *scenarios) if n.casefold() == name.casefold()]
+        if clash:
+            what = ("the base run's folder" if clash[0] == "base"
+                    else f"scenario '{clash[0]}' on Windows and macOS")
+            r.err(f"scenarios.{name}", f"the output folder of this scenario would be {what}",
+                  value=name, fix="rename the scenario")
+            continue
         scenarios[name] = over
 
     problems.raise_if_errors(

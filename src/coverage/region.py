@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 
 from coverage import crs as crs_mod
 from coverage.problems import InputError, Problem
@@ -221,8 +222,8 @@ class Region:
 
 def located_mask(gdf: gpd.GeoDataFrame) -> np.ndarray:
     """True for rows that have a point (rows of a 台账 without coordinates are 未定位)."""
-    geom = gdf.geometry
-    return (geom.notna() & ~geom.is_empty).to_numpy(dtype=bool)
+    geoms = gdf.geometry.to_numpy()
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
 
 def is_urban(gdf: pd.DataFrame) -> np.ndarray:

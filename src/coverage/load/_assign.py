@@ -198,7 +198,11 @@ def place_layers(parsed: Mapping[str, ParsedLayer], towns: gpd.GeoDataFrame,
                    value=base["id"], severity="warning", code="township_code_mismatch")
         text = str(table[j])
         if text and not failed[j]:
-            if named[j] < 0:
+            if named[j] < 0 and rule[j] == "code" and t >= 0:
+                report(j, "township", f"the table says {text} but the code says "
+                       f"{tw.names[t]}", "check the 所属乡镇 value (the code decides)",
+                       value=text, severity="warning", code="township_table_mismatch")
+            elif named[j] < 0:
                 close = [x for x in tw.names if township_key(x) and (township_key(x) in text
                                                                      or text in x)]
                 hint = f"did you mean '{close[0]}'? " if close else ""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -131,20 +131,16 @@ def _names(codes: list[str], layers: Mapping[str, ParsedLayer], prefixes: Mappin
     return names
 
 
-def _voronoi_areas(seeds: np.ndarray, owners: np.ndarray, county_m: shapely.Geometry
+def _voronoi_areas(seeds: np.ndarray, owners: np.ndarray, bounds: shapely.Geometry
                    ) -> dict[str, shapely.Geometry]:
-    """Owner → union of the Voronoi cells of its seed points, clipped to the county."""
+    """Owner → union of the Voronoi cells of its seed points (metric), within ``bounds``."""
     xy, first = np.unique(np.round(seeds, 2), axis=0, return_index=True)
     owner = owners[first]
     if len(xy) == 1:
-        return {str(owner[0]): county_m}
+        return {str(owner[0]): bounds}
     cells = shapely.get_parts(shapely.voronoi_polygons(
-        shapely.multipoints(xy), extend_to=county_m.envelope.buffer(1000.0), ordered=True))
-    out: dict[str, shapely.Geometry] = {}
-    for code in dict.fromkeys(owner):
-        mine = cells[owner == code]
-        out[str(code)] = shapely.intersection(shapely.union_all(mine), county_m)
-    return out
+        shapely.multipoints(xy), extend_to=bounds, ordered=True))
+    return {str(code): shapely.union_all(cells[owner == code]) for code in dict.fromkeys(owner)}
 
 
 def townships_from_codes(layers: Mapping[str, ParsedLayer], ctx: LoadContext, *,
@@ -198,45 +194,57 @@ def townships_from_codes(layers: Mapping[str, ParsedLayer], ctx: LoadContext, *,
             fix="nothing to do if they have no villages/communities (e.g. a 开发区 pseudo-unit); "
                 "otherwise add their villages/communities to the layers",
         )
-    to_m = pyproj.Transformer.from_crs("EPSG:4326", ctx.metric, always_xy=True)
-    to_wgs = pyproj.Transformer.from_crs(ctx.metric, "EPSG:4326", always_xy=True)
-    county_m = shapely.transform(ctx.county, lambda c: np.column_stack(
-        to_m.transform(c[:, 0], c[:, 1])))
-    areas_m: dict[str, shapely.Geometry] = {}
+    areas: dict[str, shapely.Geometry] = {}
     if villages is not None:
         vcodes = villages["code"].fillna("").astype(str)
-        vgeom = villages.geometry.to_crs(ctx.metric).to_numpy()
         for code in codes:
-            mine = vgeom[vcodes.str.slice(0, 9).eq(code).to_numpy()]
+            mine = villages.geometry.to_numpy()[vcodes.str.slice(0, 9).eq(code).to_numpy()]
             if len(mine):
-                areas_m[code] = shapely.union_all(mine)
+                areas[code] = shapely.union_all(mine)
     else:
-        seeds, owners = [], []
-        for kind, layer in layers.items():
-            pts = layer.gdf.geometry.to_numpy()
-            for pre, pt, ok in zip(prefixes[kind], pts, layer.located, strict=True):
-                if ok and pre in names:
-                    seeds.append(shapely.get_coordinates(pt)[0])
-                    owners.append(pre)
-        if seeds:
-            xy = np.asarray(seeds, dtype=float)
-            mx, my = to_m.transform(xy[:, 0], xy[:, 1])
-            areas_m = _voronoi_areas(np.column_stack([mx, my]), np.asarray(owners, dtype=object),
-                                     county_m)
-    without = [c for c in codes if c not in areas_m or areas_m[c].is_empty]
+        areas = _approximate_areas(layers, prefixes, set(names), ctx)
+    without = [c for c in codes if c not in areas or areas[c].is_empty]
     if without:
         what = "village polygon" if villages is not None else "located village or community"
         problems.add(
             f"{len(without)} townships have no {what}, so no area on the map (their rows still "
-            "count in the rates): " + ", ".join(f"{names[c]} ({c})" for c in without),
+            "count in the rates): " + ", ".join(c if names[c] == c else f"{names[c]} ({c})"
+                                                for c in without),
             column="admin", severity="warning", code="township_without_area",
             fix="add coordinates for some of their villages/communities, or township polygons "
                 "([[admin]] level = \"township\")",
         )
-    geoms = [shapely.transform(areas_m[c], lambda xy: np.column_stack(
-        to_wgs.transform(xy[:, 0], xy[:, 1]))) if c in areas_m else shapely.Polygon()
-        for c in codes]
-    return _frame(codes, names, county_code, geoms)
+    return _frame(codes, names, county_code, [areas.get(c, shapely.Polygon()) for c in codes])
+
+
+def _approximate_areas(layers: Mapping[str, ParsedLayer], prefixes: Mapping[str, np.ndarray],
+                       known: set[str], ctx: LoadContext) -> dict[str, shapely.Geometry]:
+    """Township → its points' Voronoi cells (drawn in metres), clipped to the county outline.
+
+    The cells are computed in the metric CRS and brought back to lon/lat before they are
+    cut by the outline, so the areas end exactly on the county's own vertices.
+    """
+    seeds, owners = [], []
+    for kind, layer in layers.items():
+        pts = layer.gdf.geometry.to_numpy()
+        for pre, pt, ok in zip(prefixes[kind], pts, layer.located, strict=True):
+            if ok and pre in known:
+                seeds.append(shapely.get_coordinates(pt)[0])
+                owners.append(pre)
+    if not seeds:
+        return {}
+    to_m = pyproj.Transformer.from_crs("EPSG:4326", ctx.metric, always_xy=True)
+    to_wgs = pyproj.Transformer.from_crs(ctx.metric, "EPSG:4326", always_xy=True)
+
+    def project(t: pyproj.Transformer) -> Callable[[np.ndarray], np.ndarray]:
+        return lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1]))
+
+    xy = np.asarray(seeds, dtype=float)
+    mx, my = to_m.transform(xy[:, 0], xy[:, 1])
+    frame = shapely.transform(ctx.county, project(to_m)).envelope.buffer(5000.0)
+    cells = _voronoi_areas(np.column_stack([mx, my]), np.asarray(owners, dtype=object), frame)
+    return {code: shapely.intersection(shapely.transform(cell, project(to_wgs)), ctx.county)
+            for code, cell in cells.items()}
 
 
 def _frame(codes: list[str], names: Mapping[str, str], parent: str,

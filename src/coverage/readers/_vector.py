@@ -95,7 +95,7 @@ def read_vector(
         encoding, cut = _dbf_plan(dbf, declared or cpg, file)
         if declared and not cut:
             encoding = declared
-    read_as = "latin-1" if cut else encoding
+    read_as = "ISO-8859-1" if cut else encoding  # pyogrio decodes "latin-1" as UTF-8
     try:
         gdf = pyogrio.read_dataframe(source, layer=layer_name, encoding=read_as)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:

@@ -92,6 +92,10 @@ def _suggest(share: float) -> float:
     return math.ceil(share * 200 + 0.2) / 200
 
 
+def _area(km2: float) -> str:
+    return f"{km2:.3f} km²" if km2 >= 0.01 else f"{km2 * 1e6:,.0f} m²"
+
+
 def _judge(problems: Problems, pieces: gpd.GeoDataFrame, *, what: str, county_area: float,
            tolerance: float, file: str | None, code: str, fix_warning: str, fix_error: str,
            label: Callable[[pd.Series], str]) -> None:
@@ -101,9 +105,9 @@ def _judge(problems: Problems, pieces: gpd.GeoDataFrame, *, what: str, county_ar
     share = total * 1e6 / county_area
     top = pieces.iloc[0]
     where = f"{top['lon']:.4f}, {top['lat']:.4f}"
-    largest = ([f"{label(r)} {r['area_km2']:.3f} km² near {r['lon']:.4f}, {r['lat']:.4f}"
+    largest = ([f"{label(r)} {_area(r['area_km2'])} near {r['lon']:.4f}, {r['lat']:.4f}"
                 for _, r in pieces.head(3).iterrows()])
-    message = (f"{what} {total:.3f} km² ({share:.2%} of the county) in {len(pieces)} "
+    message = (f"{what} {_area(total)} ({share:.2%} of the county) in {len(pieces)} "
                f"piece(s); the largest: {'; '.join(largest)}")
     severity: Severity = "warning"
     fix = fix_warning

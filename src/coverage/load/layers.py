@@ -216,9 +216,12 @@ def _join_ledger(lc: LayerConfig, fr: LayerFrame, ctx: LoadContext, cache: Table
                   "fields are empty", f"add the unit to {lname}", severity="warning",
                   code="no_ledger_row")
     if exclusive:
-        extra = np.array(sorted(set(range(len(keys))) - set(take[take >= 0].tolist())
-                                - set(np.flatnonzero((keys == "").to_numpy()).tolist())),
-                         dtype=int)
+        have = set(ids)
+        first: dict[str, int] = {}
+        for k, key in enumerate(keys):
+            if key and key not in have:
+                first.setdefault(key, k)
+        extra = np.array(sorted(first.values()), dtype=int)
         _append_ledger_rows(fr, keys, raw_keys, extra)
         take = np.concatenate([take, extra])
     for field_, header in led.columns.items():

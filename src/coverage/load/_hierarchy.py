@@ -55,7 +55,8 @@ def read_division_codes(path: Path, *, region_code: str, max_bytes: int,
     """Township code (9 digits) → name from an official code list, for this county.
 
     The list may hold every level (provinces to villages, or the whole country): rows whose
-    code is 9 digits, or 12 digits ending in 000, and starts with the region code are kept.
+    code is 9 digits, or 12 digits ending in 000, starts with the region code and is not the
+    county itself (``370831000``) are kept.
     """
     file = str(path)
     try:
@@ -78,7 +79,8 @@ def read_division_codes(path: Path, *, region_code: str, max_bytes: int,
     out: dict[str, str] = {}
     for code, name in zip(table.frame[code_col], table.frame[name_col], strict=True):
         key = township_code_key(normalize_code(code))
-        if len(key) == 9 and key.isdigit() and key.startswith(region_code) and str(name).strip():
+        if len(key) == 9 and key.isdigit() and key.startswith(region_code) \
+                and key[6:] != "000" and str(name).strip():
             out[key] = str(name).strip()
     if not out:
         problems.add(

@@ -141,8 +141,8 @@ def _coded_rows() -> list[list[object]]:
 
 def test_townships_from_codes_with_approximate_areas(tmp_path: Path) -> None:
     write_csv(tmp_path / "codes.csv", ["code", "name"],
-              [["370999000000", "测试县"], ["370999101000", "西山镇"], ["370999102", "东河镇"], ["370999103", "北岭乡"],
-               ["370999104", "南湖开发区"], ["370998101", "邻县某镇"]])
+              [["370999000000", "测试县"], ["370999101000", "西山镇"], ["370999102", "东河镇"],
+               ["370999103", "北岭乡"], ["370999104", "南湖开发区"], ["370998101", "邻县某镇"]])
     toml = write_region(tmp_path, rows=_coded_rows(), townships=None,
                         region={"division_codes": "codes.csv"})
     region = load_region(toml)

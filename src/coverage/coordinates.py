@@ -181,8 +181,12 @@ def parse_coordinates(
                       f"不是米制坐标 (not a number of metres: {text.iloc[pos]!r})")
             errors.append((s.index[pos], reason))
         return values, errors
+    blank = (text.str.strip() == "").to_numpy(dtype=bool)
     for pos in np.flatnonzero(~plain | out_of_range):
         label = s.index[pos]
+        if blank[pos]:
+            errors.append((label, "空 (empty)"))
+            continue
         if out_of_range[pos]:
             values[pos] = np.nan
             errors.append((label, f"超出范围 (beyond 180°) in {text.iloc[pos]!r}"))

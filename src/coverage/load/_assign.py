@@ -119,7 +119,6 @@ def place_layers(parsed: Mapping[str, ParsedLayer], towns: gpd.GeoDataFrame,
         else np.zeros(0, object)
     table = np.concatenate([parsed[k].township_text for k in kinds]) if kinds \
         else np.zeros(0, object)
-    n = len(geom)
     a = assign_points(geom, located, prefix, towns, ctx.county, metric=ctx.metric)
     town, rule = a.town.copy(), a.rule.copy()
     coded = np.array([bool(p) and p in tw.by_key for p in prefix], dtype=bool)
@@ -143,11 +142,16 @@ def place_layers(parsed: Mapping[str, ParsedLayer], towns: gpd.GeoDataFrame,
     outside_rec, outside_geom = [], []
     assigned_rec, assigned_geom = [], []
     mismatch_rec, mismatch_geom = [], []
-    for j in range(n):
+    ids = np.concatenate([parsed[k].gdf["id"].to_numpy(dtype=object) for k in kinds]) \
+        if kinds else np.zeros(0, object)
+    unit_names = np.concatenate([parsed[k].gdf["name"].to_numpy(dtype=object) for k in kinds]) \
+        if kinds else np.zeros(0, object)
+    ruled = (a.rule == "nearest") | (a.rule == "overlap")
+    worth = (located & ((a.outside_m > 0) | ruled | coded)) | (table != "")
+    for j in map(int, np.flatnonzero(worth)):
         fr = parsed[kind_of[j]].frame
         i = int(local[j])
-        base = {"kind": kind_of[j], "id": parsed[kind_of[j]].gdf["id"].iloc[i],
-                "name": parsed[kind_of[j]].gdf["name"].iloc[i]}
+        base = {"kind": kind_of[j], "id": ids[j], "name": unit_names[j]}
         t = int(town[j])
         if located[j] and a.outside_m[j] > 0:
             far = a.outside_m[j] > EDGE_M and t < 0

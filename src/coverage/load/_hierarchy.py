@@ -142,7 +142,9 @@ def _voronoi_areas(seeds: np.ndarray, owners: np.ndarray, bounds: shapely.Geomet
         return {str(owner[0]): bounds}
     cells = shapely.get_parts(shapely.voronoi_polygons(
         shapely.multipoints(xy), extend_to=bounds, ordered=True))
-    return {str(code): shapely.union_all(cells[owner == code]) for code in dict.fromkeys(owner)}
+    # Voronoi cells share their edges exactly: a coverage union is exact and much faster
+    return {str(code): shapely.coverage_union_all(cells[owner == code])
+            for code in dict.fromkeys(owner)}
 
 
 def townships_from_codes(layers: Mapping[str, ParsedLayer], ctx: LoadContext, *,

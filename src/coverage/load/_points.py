@@ -188,10 +188,8 @@ def _gauss_kruger(lc: LayerConfig, fr: LayerFrame, ctx: LoadContext,
                   texts: dict[str, pd.Series], filled: np.ndarray, problems: Problems
                   ) -> np.ndarray | None:
     """One error when the lon/lat columns hold Gauss-Krüger metres; the rows it covers."""
-    nums = {}
-    for f in ("lon", "lat"):
-        v, _ = coordinates.parse_coordinates(texts[f], degrees=False)
-        nums[f] = np.asarray(v, dtype=float)
+    nums = {f: pd.to_numeric(texts[f], errors="coerce").to_numpy(dtype=float)
+            for f in ("lon", "lat")}
     metres = filled & np.isfinite(nums["lon"]) & np.isfinite(nums["lat"]) & (
         (np.abs(nums["lon"]) > 180) | (np.abs(nums["lat"]) > 180))
     if not metres.any():

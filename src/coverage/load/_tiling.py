@@ -265,12 +265,15 @@ def assign_points(points: np.ndarray, located: np.ndarray, prefix: np.ndarray,
     pts_m = shapely.points(mx, my)
     county_m = shapely.transform(county, lambda c: np.column_stack(to_m.transform(c[:, 0],
                                                                                   c[:, 1])))
+    shapely.prepare(county)
     inside = shapely.contains_xy(county, xy[:, 0], xy[:, 1])
     outside[idx] = np.where(inside, 0.0, shapely.distance(county_m, pts_m))
 
     found: list[list[int]] = [[] for _ in idx]
-    pi, ti = towns.sindex.query(pts, predicate="intersects")
-    for p, t in zip(pi, ti, strict=True):
+    # the polygons query a tree of the points: each polygon is prepared once (a tree of the
+    # polygons would test every point against unprepared, many-vertex polygons)
+    ti, pi = shapely.STRtree(pts).query(towns.geometry.to_numpy(), predicate="intersects")
+    for t, p in sorted(zip(ti.tolist(), pi.tolist(), strict=True)):
         found[p].append(int(t))
     towns_m = towns.geometry.to_crs(metric).to_numpy()
     siblings: dict[str, Counter[int]] = {}

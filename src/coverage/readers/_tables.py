@@ -265,7 +265,7 @@ def _read_xlsx(path: Path, *, sheet: str | None, header_row: int, max_bytes: int
     finally:
         workbook.close()
     formulas: dict[tuple[int, int], str] = {}
-    if any(c == "" for row in rows[header_row:] for c in row):
+    if any(c == "" for row in rows[header_row:] for c in row) and _has_formulas(path):
         formulas = _uncached_formulas(path, title, rows, header_row, max_bytes)
     return _Book(rows, title, formulas, notes, hidden)
 
@@ -296,6 +296,17 @@ def _hidden_twins(workbook: Any, states: Mapping[str, str], title: str, rows: li
         notes.append(Problem(file, header_row, None, other, message, fix, "warning",
                              sheet=title, code="hidden_sheet_same_headers"))
     return notes
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds a formula (an ``<f>`` element)."""
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                data = archive.read(name)
+                if b"<f>" in data or b"<f " in data or b":f>" in data or b":f " in data:
+                    return True
+    return False
 
 
 def _uncached_formulas(path: Path, title: str, rows: list[list[str]], header_row: int,

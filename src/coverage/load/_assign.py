@@ -257,8 +257,8 @@ def _report_unlocated(parsed: Mapping[str, ParsedLayer], kinds: list[str], sizes
             rows, f"{len(rows)} 行未定位 ({len(rows)} of {size} rows have no coordinates; they "
             f"count in the completion rates and are left out of access and optimisation; per "
             f"township: {per})",
-            "add the coordinates (经度/纬度) to place them on the map and in the access analysis",
-            code="unlocated_rows")
+            ("add the coordinates (经度/纬度)" if "lon" in fr.data else "add their geometry")
+            + " to place them on the map and in the access analysis", code="unlocated_rows")
     frame = pd.DataFrame(records, columns=list(DIAGNOSTIC_COLUMNS["unlocated"]))
     return frame.astype({"kind": "string", "township_code": "string",
                          "township_name": "string", "count": "int64"})

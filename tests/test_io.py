@@ -91,12 +91,13 @@ def test_read_table_csv_header_row_blank_rows_and_tabs(tmp_path: Path) -> None:
     )
     table = cio.read_table(path, header_row=2)
     assert list(table.frame.columns) == ["代码", "名称", "人口"]
-    assert table.frame.to_numpy().tolist() == [
-        ["001", "东关", ""],
-        ["", "", ""],
-        ["002", "西关", "12"],
-    ]
-    assert table.excel_row(2) == 5  # title 1, header 2, rows 3, 4, 5
+    # the blank row in between is skipped (one warning naming it), trailing blanks dropped
+    assert table.frame.to_numpy().tolist() == [["001", "东关", ""], ["002", "西关", "12"]]
+    assert table.excel_row(1) == 5  # title 1, header 2, rows 3, (4 blank), 5
+    (note,) = table.notes
+    assert note.severity == "warning" and note.code == "blank_rows"
+    assert "rows 4" in note.message
+    assert table.letters == {"代码": "A", "名称": "B", "人口": "C"}
 
 
 def test_read_table_csv_short_and_long_rows(tmp_path: Path) -> None:
@@ -152,13 +153,14 @@ def test_read_table_xlsx_title_row_and_sheet() -> None:
     ]
     assert table.sheet == "村居"
     assert table.encoding is None
-    assert len(frame) == 4  # blank row in the middle kept, trailing blanks dropped
-    assert frame["村居代码"].tolist() == ["370831001001", "370831102203", "", "370831104210"]
-    assert frame["常住人口"].tolist() == ["3250", "1280", "", "980.5"]
-    assert frame["经度"].tolist() == ["117.2583", "117.3925", "", "117°10′27″"]
-    assert frame["建成日期"].tolist() == ["2024-06-30", "2023-12-01", "", ""]
-    assert frame["是否示范"].tolist() == ["TRUE", "FALSE", "", ""]
-    assert table.excel_row(3) == 6
+    assert len(frame) == 3  # blank row in the middle skipped, trailing blanks dropped
+    assert frame["村居代码"].tolist() == ["370831001001", "370831102203", "370831104210"]
+    assert frame["常住人口"].tolist() == ["3250", "1280", "980.5"]
+    assert frame["经度"].tolist() == ["117.2583", "117.3925", "117°10′27″"]
+    assert frame["建成日期"].tolist() == ["2024-06-30", "2023-12-01", ""]
+    assert frame["是否示范"].tolist() == ["TRUE", "FALSE", ""]
+    assert table.excel_row(2) == 6
+    assert [n.code for n in table.notes] == ["blank_rows"] and table.notes[0].sheet == "村居"
 
 
 def test_read_table_xlsx_default_first_sheet() -> None:

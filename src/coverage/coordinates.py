@@ -2,6 +2,8 @@
 
 ``117°15′30″``, ``117度15分30秒``, ``东经117.25``, ``N35.6``, ``117 15 30`` and plain numbers are
 read into decimal degrees; everything else is reported with the reason, never guessed.
+Projected coordinates (metres) are read as plain numbers, and :func:`guess_gauss_kruger`
+recognises Gauss-Krüger metres typed into longitude/latitude columns and names the CRS.
 """
 
 from __future__ import annotations
@@ -9,15 +11,24 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["parse_coordinate", "parse_coordinates", "parse_wkt_column"]
+__all__ = [
+    "GaussKrugerGuess",
+    "guess_gauss_kruger",
+    "parse_coordinate",
+    "parse_coordinates",
+    "parse_wkt_column",
+]
+
+_MISSING = frozenset({"nan", "null", "none", "#n/a", "n/a", "na"})
 
 
 _NUM = r"\d+(?:\.\d+)?"
@@ -76,6 +87,11 @@ def parse_coordinate(text: str) -> float:
     s = unicodedata.normalize("NFKC", s).strip()
     if not s:
         raise ValueError("空 (empty)")
+    if s.lower() in _MISSING:
+        raise ValueError(
+            f"{original!r} 不是坐标 (not a coordinate: a missing value written as text by the "
+            "program that exported the table)"
+        )
     if "," in s:
         raise ValueError(
             f"含逗号 (contains a comma): {original!r} is ambiguous (decimal comma or two "
@@ -127,6 +143,8 @@ def parse_coordinate(text: str) -> float:
 
 def parse_coordinates(
     series: pd.Series | Sequence[object],
+    *,
+    degrees: bool = True,
 ) -> tuple[NDArray[np.float64], list[tuple[Any, str]]]:
     """Parse a column of coordinates with :func:`parse_coordinate`.
 
@@ -134,6 +152,9 @@ def parse_coordinates(
     ----------
     series
         Cell texts (numbers are accepted too).
+    degrees
+        True (default): longitude/latitude, plain numbers beyond ±180 are errors.  False:
+        projected metres, every cell must be a plain number (full-width digits accepted).
 
     Returns
     -------
@@ -145,15 +166,27 @@ def parse_coordinates(
     s = series if isinstance(series, pd.Series) else pd.Series(list(series), dtype=object)
     text = s.astype(str).where(s.notna(), "")
     values = np.full(len(s), np.nan, dtype=np.float64)
+    if not degrees:
+        text = text.map(lambda t: unicodedata.normalize("NFKC", t).strip())
     plain = text.str.fullmatch(_PLAIN_NUMBER).to_numpy(dtype=bool)
     if plain.any():
         values[plain] = text[plain].astype(float).to_numpy()
-        out_of_range = plain & (np.abs(values) > 180.0)
+        out_of_range = plain & (np.abs(values) > 180.0) if degrees else np.zeros(len(s), bool)
     else:
         out_of_range = np.zeros(len(s), dtype=bool)
     errors: list[tuple[Any, str]] = []
+    if not degrees:
+        for pos in np.flatnonzero(~plain):
+            reason = ("空 (empty)" if not text.iloc[pos] else
+                      f"不是米制坐标 (not a number of metres: {text.iloc[pos]!r})")
+            errors.append((s.index[pos], reason))
+        return values, errors
+    blank = (text.str.strip() == "").to_numpy(dtype=bool)
     for pos in np.flatnonzero(~plain | out_of_range):
         label = s.index[pos]
+        if blank[pos]:
+            errors.append((label, "空 (empty)"))
+            continue
         if out_of_range[pos]:
             values[pos] = np.nan
             errors.append((label, f"超出范围 (beyond 180°) in {text.iloc[pos]!r}"))
@@ -191,3 +224,87 @@ def parse_wkt_column(
         except shapely.errors.GEOSException as exc:
             errors.append((label, f"WKT 无效 (invalid WKT): {exc}"))
     return gpd.GeoSeries(geoms, index=s.index), errors
+
+
+@dataclass(frozen=True)
+class GaussKrugerGuess:
+    """Gauss-Krüger metres recognised in longitude/latitude columns.
+
+    Attributes
+    ----------
+    epsg
+        The CGCS2000 Gauss-Krüger CRS to set (``crs = "EPSG:…"``).
+    zone
+        The zone number (from the easting prefix, or from the region's longitude).
+    width
+        3 or 6 (degrees per zone).
+    prefixed
+        The eastings carry the zone number (``39512345.6``).
+    swapped
+        Northings are in the longitude column and eastings in the latitude column.
+    """
+
+    epsg: int
+    zone: int
+    width: int
+    prefixed: bool
+    swapped: bool = False
+
+    def describe(self) -> str:
+        """How the guess was made, for the message."""
+        how = (f"eastings start with the zone number {self.zone}" if self.prefixed else
+               f"eastings without a zone number; zone {self.zone} from the region's longitude")
+        return f"CGCS2000 {self.width}-degree Gauss-Krüger zone {self.zone} ({how})"
+
+
+def _gk_from(x: NDArray[np.float64], y: NDArray[np.float64], lon_hint: float | None,
+             swapped: bool) -> GaussKrugerGuess | None:
+    northing = (y > 300_000) & (y < 6_000_000)
+    if not northing.all():
+        return None
+    prefix = np.floor(x / 1_000_000).astype(int)
+    if (x >= 10_000_000).all() and (prefix == prefix[0]).all():
+        zone = int(prefix[0])
+        if 25 <= zone <= 45:
+            return GaussKrugerGuess(4513 + zone - 25, zone, 3, True, swapped)
+        if 13 <= zone <= 23:
+            return GaussKrugerGuess(4491 + zone - 13, zone, 6, True, swapped)
+        return None
+    if ((x > 100_000) & (x < 900_000)).all() and lon_hint is not None:
+        zone = round(lon_hint / 3)
+        if 25 <= zone <= 45:
+            return GaussKrugerGuess(4534 + zone - 25, zone, 3, False, swapped)
+    return None
+
+
+def guess_gauss_kruger(
+    lon: ArrayLike, lat: ArrayLike, *, lon_hint: float | None = None
+) -> GaussKrugerGuess | None:
+    """Recognise Gauss-Krüger metres typed into longitude/latitude columns.
+
+    Parameters
+    ----------
+    lon, lat
+        The numbers read from the columns (NaN where a cell is not a number).
+    lon_hint
+        The region's longitude (centre of the county), which picks the zone when the
+        eastings carry no zone number.
+
+    Returns
+    -------
+    GaussKrugerGuess or None
+        None unless every finite pair looks like a CGCS2000 Gauss-Krüger easting/northing
+        in China (either way round).
+
+    Examples
+    --------
+    >>> guess_gauss_kruger([39512345.6], [3945678.9]).epsg
+    4527
+    """
+    x = np.asarray(lon, dtype=np.float64)
+    y = np.asarray(lat, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return None
+    x, y = x[ok], y[ok]
+    return _gk_from(x, y, lon_hint, False) or _gk_from(y, x, lon_hint, True)

@@ -9,13 +9,14 @@ a region from in-memory frames.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 
 from coverage import crs as crs_mod
 from coverage.problems import InputError, Problem
@@ -23,6 +24,8 @@ from coverage.vocabulary import KIND
 
 __all__ = [
     "BASE_COLUMNS",
+    "DIAGNOSTIC_COLUMNS",
+    "LoadDiagnostics",
     "Provenance",
     "Region",
     "is_urban",
@@ -59,6 +62,88 @@ class Provenance:
     config_file: str | None = None
 
 
+def _frame(*columns: str, geometry: bool = True) -> gpd.GeoDataFrame | pd.DataFrame:
+    data = {c: pd.Series([], dtype="float64" if c in _FLOAT_COLUMNS else "string")
+            for c in columns}
+    if not geometry:
+        return pd.DataFrame(data)
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs="EPSG:4326"),
+                            crs="EPSG:4326")
+
+
+_FLOAT_COLUMNS = {"area_km2", "share", "lon", "lat", "distance_m", "count"}
+#: Columns of the :class:`LoadDiagnostics` frames (each also has ``geometry`` in EPSG:4326,
+#: except ``unlocated``).
+DIAGNOSTIC_COLUMNS: dict[str, tuple[str, ...]] = {
+    "gaps": ("area_km2", "share", "lon", "lat"),
+    "overlaps": ("township_a", "township_b", "area_km2", "share", "lon", "lat"),
+    "beyond": ("township", "area_km2", "share", "lon", "lat"),
+    "points_outside": ("kind", "id", "name", "township_code", "distance_m", "severity"),
+    "assigned": ("kind", "id", "name", "township_code", "rule", "distance_m", "candidates"),
+    "code_mismatches": ("kind", "id", "name", "code_township", "township_code"),
+    "unlocated": ("kind", "township_code", "township_name", "count"),
+}
+
+
+def _factory(name: str) -> Callable[[], gpd.GeoDataFrame | pd.DataFrame]:
+    return lambda: _frame(*DIAGNOSTIC_COLUMNS[name], geometry=name != "unlocated")
+
+
+@dataclass(frozen=True)
+class LoadDiagnostics:
+    """What the loader measured and decided about the region's geography (for a check map).
+
+    Every frame is in EPSG:4326; areas are in km² measured in the region's metric CRS and
+    ``share`` is the share of the county's area; ``lon``/``lat`` a representative point of
+    the piece (inside it), for the message and a map marker.
+
+    Attributes
+    ----------
+    county_source
+        ``"file"`` (an ``[[admin]] level = "county"`` outline) or ``"townships"`` (none
+        was given: the county is the union of the township polygons).
+    township_source
+        ``"polygon"`` (township polygons given), ``"village"`` (dissolved from village
+        polygons by the first 9 digits of their codes) or ``"code"`` (approximate areas:
+        Voronoi cells of the village/community points, grouped by code).
+    tiling_tolerance
+        The ``[region] tiling_tolerance`` the gaps and overlaps were judged with.
+    county_area_km2
+        Area of the county outline.
+    gaps
+        Pieces of the county that no township polygon covers.
+    overlaps
+        Pieces covered by two townships (``township_a``, ``township_b``: codes).
+    beyond
+        Pieces of township polygons outside the county outline (``township``: code).
+    points_outside
+        Located points outside the county outline (``distance_m`` to it; ``severity``
+        ``"warning"`` within 1 km, where the nearest township takes them, else ``"error"``).
+    assigned
+        Points whose township a rule decided (``rule``: ``nearest`` — in a gap or just
+        outside, ``distance_m`` to that township; ``overlap`` — in an overlap, resolved by
+        the code or its siblings; ``table`` — the 台账's 所属乡镇 with approximate areas);
+        ``candidates`` the townships that were possible, ``;``-separated.
+    code_mismatches
+        Village/community points whose code's first 9 digits name another township than
+        the polygon they lie in (``code_township`` vs ``township_code``).
+    unlocated
+        Rows without coordinates (未定位) per layer kind and township (``count``).
+    """
+
+    county_source: str = "file"
+    township_source: str = "polygon"
+    tiling_tolerance: float = 0.02
+    county_area_km2: float = float("nan")
+    gaps: gpd.GeoDataFrame = field(default_factory=_factory("gaps"))
+    overlaps: gpd.GeoDataFrame = field(default_factory=_factory("overlaps"))
+    beyond: gpd.GeoDataFrame = field(default_factory=_factory("beyond"))
+    points_outside: gpd.GeoDataFrame = field(default_factory=_factory("points_outside"))
+    assigned: gpd.GeoDataFrame = field(default_factory=_factory("assigned"))
+    code_mismatches: gpd.GeoDataFrame = field(default_factory=_factory("code_mismatches"))
+    unlocated: pd.DataFrame = field(default_factory=_factory("unlocated"))
+
+
 @dataclass(frozen=True)
 class Region:
     """A loaded planning region.
@@ -82,6 +167,16 @@ class Region:
         polygons were given): maps and reports label them 示意范围（非法定界线）.
     problems
         Warnings found while loading (errors would have raised).
+    diagnostics
+        What the loader measured about the boundaries and decided about townships
+        (:class:`LoadDiagnostics`): gaps, overlaps, points outside, rule-assigned points,
+        未定位 counts — the material of a check map.
+
+    Notes
+    -----
+    A loaded layer also has ``source_row`` (the row in its file, as Excel numbers it) and
+    ``township_source`` (how its township was found: ``polygon``, ``nearest``, ``overlap``,
+    ``code``, ``table``; see ``vocabulary.TOWNSHIP_SOURCE``; NA when none was found).
     """
 
     name: str
@@ -92,6 +187,7 @@ class Region:
     provenance: Provenance = field(default_factory=Provenance)
     approximate_townships: bool = False
     problems: tuple[Problem, ...] = field(default=(), repr=False)
+    diagnostics: LoadDiagnostics = field(default_factory=LoadDiagnostics, repr=False)
 
     @property
     def county(self) -> gpd.GeoDataFrame:
@@ -126,8 +222,8 @@ class Region:
 
 def located_mask(gdf: gpd.GeoDataFrame) -> np.ndarray:
     """True for rows that have a point (rows of a 台账 without coordinates are 未定位)."""
-    geom = gdf.geometry
-    return (geom.notna() & ~geom.is_empty).to_numpy(dtype=bool)
+    geoms = gdf.geometry.to_numpy()
+    return ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
 
 
 def is_urban(gdf: pd.DataFrame) -> np.ndarray:

@@ -57,7 +57,13 @@ MODES = ("walk", "drive")
 
 @dataclass(frozen=True)
 class RegionInfo:
-    """The ``[region]`` table."""
+    """The ``[region]`` table.
+
+    ``tiling_tolerance`` is the share of the county's area up to which gaps and overlaps
+    between the boundary files are warnings (above it, errors); ``division_codes`` an
+    optional 统计用区划代码 list (CSV/XLSX: code, name) naming the townships derived from
+    codes; ``max_file_mb`` the size limit of every input file.
+    """
 
     name: str
     code: str
@@ -66,6 +72,9 @@ class RegionInfo:
     organisation: str = ""
     strict: bool = False
     metric_crs: str = "auto"
+    tiling_tolerance: float = 0.02
+    division_codes: Path | None = None
+    max_file_mb: float = 256.0
 
 
 @dataclass(frozen=True)

@@ -214,7 +214,7 @@ def parse_config(
     check_values(r.err, data, "")
     reg = _as_table(r, data, "region", required=True)
     r.table(reg, "region", ["name", "code", "data_date", "source", "organisation", "strict",
-                            "metric_crs"])
+                            "metric_crs", "tiling_tolerance", "division_codes", "max_file_mb"])
     info = RegionInfo(
         name=r.get(reg, "region", "name", str, "", required=True),
         code=str(r.get(reg, "region", "code", (str, int), "", required=True)),
@@ -223,9 +223,18 @@ def parse_config(
         organisation=r.get(reg, "region", "organisation", str, ""),
         strict=r.get(reg, "region", "strict", bool, False),
         metric_crs=r.get(reg, "region", "metric_crs", str, "auto"),
+        tiling_tolerance=r.get(reg, "region", "tiling_tolerance", float, 0.02),
+        division_codes=r.path(reg, "region", "division_codes", required=False),
+        max_file_mb=r.get(reg, "region", "max_file_mb", float, 256.0),
     )
     if "code" in reg:
         check_region_code(r.err, reg["code"])
+    if not 0 <= info.tiling_tolerance < 1:
+        r.err("region.tiling_tolerance", "must be a share of the county area in [0, 1)",
+              value=info.tiling_tolerance, fix="e.g. tiling_tolerance = 0.02 (2 %)")
+    if not info.max_file_mb > 0:
+        r.err("region.max_file_mb", "must be positive", value=info.max_file_mb,
+              fix="e.g. max_file_mb = 256")
 
     admin = _parse_admin(r, data.get("admin"))
     layers = _parse_layers(r, data.get("layers"))
@@ -295,8 +304,9 @@ def _as_table(
 
 def _parse_admin(r: _Reader, value: Any) -> tuple[AdminConfig, ...]:
     if not isinstance(value, list) or not value:
-        r.err("admin", "at least the county and township levels are required",
-              fix="add [[admin]] tables with level = \"county\" and level = \"township\"")
+        r.err("admin", "a county outline or township polygons are required",
+              fix="add an [[admin]] table with level = \"county\" (townships then come from "
+                  "the 12-digit village codes) or level = \"township\"")
         return ()
     out: list[AdminConfig] = []
     keys = ["level", "file", "code_column", "name_column", "parent_column", "layer", "crs",
@@ -321,10 +331,9 @@ def _parse_admin(r: _Reader, value: Any) -> tuple[AdminConfig, ...]:
             encoding=r.get(item, key, "encoding", str, ""),
         ))
     levels = [a.level for a in out]
-    for need in ("county", "township"):
-        if need not in levels and out:
-            r.err("admin", f"the '{need}' level is missing",
-                  fix=f"add an [[admin]] table with level = \"{need}\"")
+    if out and "county" not in levels and "township" not in levels:
+        r.err("admin", "neither a county outline nor township polygons are given",
+              fix="add an [[admin]] table with level = \"county\" or level = \"township\"")
     if len(set(levels)) != len(levels):
         r.err("admin", "a level is listed twice", value=levels, fix="keep one table per level")
     order = [lv for lv in ADMIN_LEVELS if lv in levels]

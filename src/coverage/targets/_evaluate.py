@@ -12,7 +12,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from coverage.region import is_urban
+from coverage.region import is_urban, located_mask
 from coverage.targets._model import Condition, Indicator, Selector
 from coverage.targets._rules import (
     MET,
@@ -78,8 +78,7 @@ def _gather(layers: Mapping[str, pd.DataFrame], kinds: Sequence[str],
         df["kind"] = df["kind"].fillna(kind)
         df["_layer"] = kind
         if isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry.name in gdf:
-            geom = gdf.geometry
-            df["_located"] = (geom.notna() & ~geom.is_empty).to_numpy(dtype=bool)
+            df["_located"] = located_mask(gdf)
         else:
             df["_located"] = True
         for col in columns:

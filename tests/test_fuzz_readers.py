@@ -14,7 +14,7 @@ dates, times, empty cells and formulas without a cached value; coordinates typed
 
 The budget is fixed (profile ``coverage-fuzz`` in conftest: 200 examples per property, the
 same examples on every run, no example database); ``COVERAGE_FUZZ=explore`` draws new ones.
-Crashes found in modules of the loader are kept below as ``xfail(strict=True)`` examples.
+Crashes the fuzzing found in the loader's modules are kept below as regular tests.
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ _COORD = st.one_of(
     st.text(max_size=12),
     st.floats().map(repr),
     st.integers(-(10**400), 10**400).map(str),
-).filter(lambda s: not re.search("[\x1c-\x1f]", s))  # known crash: see the xfail below;
+).filter(lambda s: not re.search("[\x1c-\x1f]", s))  # control characters: a test below;
 #                                                   drop this filter when it is fixed
 
 
@@ -299,21 +299,11 @@ def test_lookup_maps_every_value_it_was_given(vocab: dict[str, tuple[str, ...]])
 # ------------------------------------------------------------------------------ found
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "coordinates.py (loader), found by the fuzz suite: parse_coordinates' plain-number "
-    "pattern uses \\s, which matches the ASCII separators U+001C-U+001F, but float() does not "
-    "strip them: a coordinate cell '\\x1f0' raises ValueError out of parse_coordinates "
-    "(an internal error, exit 1) instead of an error for its row"))
 def test_separator_control_character_in_a_coordinate_is_reported() -> None:
     values, errors = parse_coordinates(pd.Series(["\x1f117.5", "117.5"]))
     assert [label for label, _ in errors] == [0] and values[1] == 117.5
 
 
-@pytest.mark.xfail(strict=True, raises=(RuntimeWarning, AssertionError), reason=(
-    "coordinates.py (loader): parse_wkt_column accepts WKT that is no location — "
-    "'POINT (1e400 1)' overflows to an infinite point (with a numpy RuntimeWarning), "
-    "'POINT (nan nan)' and 'POINT EMPTY' come back as geometries without an error; each "
-    "should be an error for its row (non-finite or empty point)"))
 def test_wkt_that_is_no_location_is_reported() -> None:
     cells = pd.Series(["POINT (1e400 1)", "POINT (nan nan)", "POINT EMPTY", "POINT (117 35)"])
     geoms, errors = parse_wkt_column(cells)
@@ -321,10 +311,6 @@ def test_wkt_that_is_no_location_is_reported() -> None:
     assert geoms[3] is not None
 
 
-@pytest.mark.xfail(strict=True, raises=csv.Error, reason=(
-    "readers.py (loader): one stray double quote in a CSV larger than 128 KB makes the rest "
-    "of the file one field; csv.Error 'field larger than field limit (131072)' escapes as an "
-    "internal error (exit 1) instead of an InputError naming the file, line and the quote"))
 def test_unclosed_quote_in_a_large_csv_is_an_input_error(folder: Path) -> None:
     path = folder / "unclosed.csv"
     path.write_bytes(('名称,人口\n甲村,"1200\n' + "乙村,800\n" * 20_000).encode("utf-8"))

@@ -3,7 +3,7 @@
 What a new user (or an attacker) types: a data file or the root as ``--out``, ``--out .
 --overwrite`` inside the data folder, a folder or a device as the region TOML.  Each ends with
 exit 2, a message naming the path and the fix, no traceback and every input unchanged.
-Crashes found in the loader's modules are kept as ``xfail(strict=True)`` examples.
+Crashes found in the loader's modules are kept as regular tests.
 """
 
 from __future__ import annotations
@@ -80,11 +80,6 @@ def test_five_digit_region_code_is_refused(tiny_copy: Path,
     assert "region.code" in err and "6-digit county code" in err and "Traceback" not in err
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "load/layers.py (loader): a table layer read through `wkt = …` reads g.x of every "
-    "geometry; a POLYGON cell raises AttributeError ('Polygon' object has no attribute 'x'), "
-    "an internal error (exit 1) — and POINT EMPTY / POINT (nan nan) / POINT (1e400 35) "
-    "become 'no location' without a word"))
 def test_wkt_polygon_and_empty_points_in_a_table(tiny_copy: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     text = tiny_copy.read_text(encoding="utf-8")

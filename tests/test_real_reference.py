@@ -28,6 +28,7 @@ from shapely.geometry import shape
 
 from _region_builder import write_csv, write_polygons, write_xlsx
 from coverage import load_region
+from coverage.cli import main
 from coverage.config import AccessConfig
 from coverage.crs import gcj02_to_wgs84
 from coverage.region import located_mask
@@ -126,6 +127,24 @@ def test_sishui_outline_and_coded_villages(ref: Path, tmp_path: Path) -> None:
         assert areas.loc[code].geometry.covers(geom)
     (warn,) = [p for p in region.problems if p.code == "township_without_area"]
     assert warn.message.startswith("7 townships")
+
+    # the whole run: maps with approximate areas, report and tables.  With 25 of 597 villages
+    # located, the townships' quotas cannot be met from located candidates: the quota model
+    # says so (exit 3, naming townships); the covering model plans on the located ones.
+    out = tmp_path / "quota"
+    assert main(["-q", "run", str(toml), "--out", str(out)]) == 3
+    assert "无可行方案" in (out / "report.html").read_text(encoding="utf-8")
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[optimize]\nmodel = "mclp"\np = 5\n',
+                    encoding="utf-8")
+    out = tmp_path / "run"
+    assert main(["-q", "run", str(toml), "--out", str(out)]) == 0
+    page = (out / "maps" / "resource_map.html").read_text(encoding="utf-8")
+    assert "示意范围" in page
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "示意范围（非法定界线）" in report
+    csv = pd.read_csv(out / "tables" / "gaps.csv", dtype={"unit_code": str})
+    room = csv[csv["indicator_id"] == "village_room_rate"].set_index("unit_code")
+    assert room.loc["370831", "denominator"] == len(v)
 
 
 # --- (b) ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +47,9 @@ _HEMI_PREFIX = re.compile(r"^(东经|西经|北纬|南纬|[NSEWnsew])\s*")
 _HEMI_SUFFIX = re.compile(r"\s*(东经|西经|北纬|南纬|[NSEWnsew])$")
 _HEMI_SIGN = {"东经": 1, "北纬": 1, "西经": -1, "南纬": -1, "n": 1, "e": 1, "s": -1, "w": -1}
 _HEMI_LAT = {"北纬", "南纬", "n", "s"}
-_PLAIN_NUMBER = r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*"
+#: A plain number with optional blanks around it.  Only the blanks float() strips too: ``\s``
+#: would also match the ASCII separators U+001C-U+001F, which float() refuses.
+_PLAIN_NUMBER = r"[ \t\r\n]*[+-]?(?:\d+(?:\.\d*)?|\.\d+)[ \t\r\n]*"
 
 
 def parse_coordinate(text: str) -> float:
@@ -165,6 +168,8 @@ def parse_coordinates(
     """
     s = series if isinstance(series, pd.Series) else pd.Series(list(series), dtype=object)
     text = s.astype(str).where(s.notna(), "")
+    # a control character (other than tab/CR/LF) is junk in a coordinate cell: report the row
+    control = text.str.contains(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", regex=True).to_numpy(bool)
     values = np.full(len(s), np.nan, dtype=np.float64)
     if not degrees:
         text = text.map(lambda t: unicodedata.normalize("NFKC", t).strip())
@@ -182,8 +187,13 @@ def parse_coordinates(
             errors.append((s.index[pos], reason))
         return values, errors
     blank = (text.str.strip() == "").to_numpy(dtype=bool)
-    for pos in np.flatnonzero(~plain | out_of_range):
+    for pos in np.flatnonzero(~plain | out_of_range | control):
         label = s.index[pos]
+        if control[pos]:
+            values[pos] = np.nan
+            errors.append((label, "含控制字符 (a control character in the cell: "
+                                  f"{text.iloc[pos]!r}); retype the number"))
+            continue
         if blank[pos]:
             errors.append((label, "空 (empty)"))
             continue
@@ -220,9 +230,18 @@ def parse_wkt_column(
             errors.append((label, "空 (empty WKT)"))
             continue
         try:
-            geoms[pos] = shapely.from_wkt(value)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # 1e400 overflows
+                geom = shapely.from_wkt(value)
         except shapely.errors.GEOSException as exc:
             errors.append((label, f"WKT 无效 (invalid WKT): {exc}"))
+            continue
+        if geom is None or geom.is_empty:
+            errors.append((label, "空几何 (an empty geometry: no location)"))
+        elif not np.isfinite(shapely.get_coordinates(geom)).all():
+            errors.append((label, "坐标不是有限数 (a coordinate is not a finite number)"))
+        else:
+            geoms[pos] = geom
     return gpd.GeoSeries(geoms, index=s.index), errors
 
 

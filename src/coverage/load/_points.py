@@ -50,10 +50,19 @@ def parse_points(lc: LayerConfig, fr: LayerFrame, ctx: LoadContext, problems: Pr
                 fr.report(problems, "wkt", int(i), f"cannot read the geometry: {msg}",
                           "use WKT such as POINT (117.25 35.65)", code="bad_wkt")
                 failed[int(i)] = True
-        xs = np.array([g.x if g is not None and not g.is_empty and g.geom_type == "Point"
-                       else np.nan for g in series])
-        ys = np.array([g.y if g is not None and not g.is_empty and g.geom_type == "Point"
-                       else np.nan for g in series])
+        areas = [i for i, g in enumerate(series) if g is not None and g.geom_type != "Point"]
+        if areas:
+            problems.add(
+                f"{len(areas)} WKT cells are polygons or lines, not points; a point inside "
+                "each is used for distances and maps",
+                file=fr.file, sheet=fr.sheet, column=fr.sources["wkt"].header,
+                fix="give the rows point locations (e.g. the village committee) if you have "
+                    "them", severity="warning", code="not_points")
+            series = series.copy()
+            for i in areas:
+                series.iloc[i] = series.iloc[i].representative_point()
+        xs = np.array([g.x if g is not None else np.nan for g in series])
+        ys = np.array([g.y if g is not None else np.nan for g in series])
     elif "lon" in fr.data and "lat" in fr.data:
         xs, ys, failed = _lonlat(lc, fr, ctx, spec, problems)
     else:

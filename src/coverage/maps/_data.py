@@ -223,7 +223,7 @@ def _check_geometry(name: str, frame: pd.DataFrame) -> Iterable[Problem]:
 
 def to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``frame`` in EPSG:4326 without empty geometries."""
-    out = frame[frame.geometry.notna() & ~frame.geometry.is_empty]
+    out = frame[~shapely.is_missing(frame.geometry.array) & ~shapely.is_empty(frame.geometry.array)]
     if out.crs is not None and out.crs.to_epsg() != 4326:
         out = out.to_crs("EPSG:4326")
     return out

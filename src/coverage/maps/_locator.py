@@ -97,7 +97,8 @@ def _from_file(source: gpd.GeoDataFrame | str | Path, center: shapely.Point) -> 
     file = None if isinstance(source, gpd.GeoDataFrame) else str(source)
     frame = source if isinstance(source, gpd.GeoDataFrame) else io_mod.read_vector(source)
     frame = crs_mod.to_wgs84(frame, file=file)
-    polys = frame[frame.geometry.notna() & frame.geom_type.isin(["Polygon", "MultiPolygon"])]
+    polys = frame[~shapely.is_missing(frame.geometry.array)
+                  & frame.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polys.empty:
         raise InputError.single("位置示意图轮廓没有面要素 (the locator outline holds no polygons)",
                                 file=file, column="geometry",

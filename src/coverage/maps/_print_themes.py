@@ -38,6 +38,7 @@ from coverage.maps._print_content import (
     _wrap_label,
     _xy,
 )
+from coverage.region import located_mask
 from coverage.vocabulary import KIND, SUGGEST_REASON
 
 __all__ = ["sheet_contents", "township_content"]
@@ -413,7 +414,7 @@ def _suggestions_content(layers: MapLayers, base: SheetBase) -> SheetContent:
                      SUGGEST_REASON.label(reason) if reason is not None and not pd.isna(reason)
                      else "",
                      (gain or "").replace(" 人", "") if gain and gain != "0 人" else "—"])
-    for _, row in raw[raw.geometry.isna() | raw.geometry.is_empty].iterrows():
+    for _, row in raw[~located_mask(raw)].iterrows():
         rows.append([st.fmt_value("rank", row["rank"]) or "?", f"{row['name']}（未定位）",
                      st.fmt_value("township_name", row.get("township_name")) or "", "", "", ""])
     headers = ["序", "名称", "乡镇（街道）", "年度", "理由", "新增覆盖人口"]
@@ -498,7 +499,7 @@ def township_content(layers: MapLayers, base: SheetBase, code: str, name: str) -
     for kind, metric, _ in frames:
         if kind not in ("village", "community"):
             continue
-        unlocated = own[kind][own[kind].geometry.isna() | own[kind].geometry.is_empty]
+        unlocated = own[kind][~located_mask(own[kind])]
         for located, (_, r) in [(True, row) for row in metric.iterrows()] + \
                 [(False, row) for row in unlocated.iterrows()]:
             status = r["status"] if not pd.isna(r["status"]) else None

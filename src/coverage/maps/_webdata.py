@@ -30,6 +30,7 @@ from coverage import vocabulary as vocab
 from coverage.maps import _style as st
 from coverage.maps._data import MapLayers, fictional_note, simplify_metric, to_wgs84
 from coverage.maps._pinyin import initials
+from coverage.region import located_mask
 
 __all__ = ["DEFAULT_KINDS", "SCALE", "build_payload", "encode_lines", "encode_polygons",
            "front_code", "pack_small"]
@@ -535,7 +536,7 @@ class _Places:
 def _isochrones(iso: gpd.GeoDataFrame, region: Any, county_m: shapely.Geometry,
                 prep: Callable[[gpd.GeoDataFrame], gpd.GeoDataFrame]) -> list[dict[str, Any]]:
     """Isochrone areas clipped to the county and simplified, largest first per service."""
-    metric = region.to_metric(iso[iso.geometry.notna() & ~iso.geometry.is_empty])
+    metric = region.to_metric(iso[located_mask(iso)])
     geoms = shapely.intersection(shapely.make_valid(metric.geometry.to_numpy()),
                                  shapely.make_valid(county_m))
     geoms = shapely.simplify(geoms, SIMPLIFY_M)

@@ -195,7 +195,22 @@ def _read_csv_rows(path: Path, *, encoding: str, header_row: int, max_bytes: int
     delimiter = max(",\t;", key=header_line.count) if header_line.strip() else ","
     if header_line.count(delimiter) == 0:
         delimiter = ","
-    return [list(row) for row in csv.reader(lines, delimiter=delimiter)], encoding
+    reader = csv.reader(lines, delimiter=delimiter)
+    try:
+        return [list(row) for row in reader], encoding
+    except csv.Error as exc:
+        # a stray double quote makes the rest of the file one field (csv's 128 KB limit)
+        line = reader.line_num
+        start = max(0, line - 1)
+        while start > 0 and lines[start].count('"') % 2 == 0:
+            start -= 1
+        raise InputError.single(
+            f"CSV 格式错误 (malformed CSV): {exc}; an opening double quote (\") on line "
+            f"{start + 1} is never closed, so the rest of the file reads as one cell",
+            file=str(path), row=start + 1, value=lines[start].strip()[:80],
+            fix="remove the stray \" or close it (in Excel: re-save the file as CSV)",
+            code="unclosed_quote",
+        ) from None
 
 
 @dataclass

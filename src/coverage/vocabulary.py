@@ -429,6 +429,11 @@ COLUMNS = Terms("columns", {
     "share_before": ("现状覆盖率", "covered share before"),
     "share_after": ("建成后覆盖率", "covered share after"),
     "candidates": ("候选点数", "candidates"),
+    # reconciliation and the workbook's 说明 sheet
+    "item": ("项目", "item"),
+    "count": ("数量", "count"),
+    "group": ("类别", "group"),
+    "meaning": ("内容", "meaning"),
 })
 
 # ------------------------------------------------------------------------------- notes

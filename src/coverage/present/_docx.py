@@ -250,7 +250,7 @@ def _package(doc: Any, content: ReportContent, fonts: ReportFonts) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     cp = doc.core_properties
     cp.author = cp.last_modified_by = content.author
-    cp.title = content.title
+    cp.title = content.plain_title
     cp.subject = content.subtitle
     cp.comments = ""
     cp.keywords = "社会心理服务体系；建设评估"
@@ -289,7 +289,9 @@ def _font_table(doc: Any, fonts: ReportFonts) -> None:
     part = doc.part.part_related_by(RT.FONT_TABLE)
     table = parse_xml(part.blob)
     known = {f.get(qn("w:name")) for f in table.findall(qn("w:font"))}
-    for choice in (fonts.title, fonts.heading1, fonts.heading2, fonts.body, fonts.song):
+    # one entry per family: the body's role first (a family standing in for several faces
+    # takes the alternative name of the one most of the text is set in)
+    for choice in (fonts.body, fonts.heading1, fonts.heading2, fonts.title, fonts.song):
         if choice.name in known:
             continue
         known.add(choice.name)

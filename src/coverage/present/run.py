@@ -121,8 +121,7 @@ def _readme_sheet(gaps: GapResult, sheets: Mapping[str, SheetSpec], region: Regi
     rows += [("考核口径", "考核", "该单位层级的结果计入考核"),
              ("考核口径", "参考", "县级指标按本乡镇（街道）单独计算的结果，仅供参考")]
     frame = pd.DataFrame(rows, columns=["group", "item", "meaning"])
-    return SheetSpec(frame, labels={"group": "类别", "item": "项目", "meaning": "内容"},
-                     wrap=["meaning"], description="本说明")
+    return SheetSpec(frame, wrap=["meaning"], description="本说明")
 
 
 _STATUS_MEANING = {

@@ -287,7 +287,8 @@ def sheets(result: SuggestResult) -> dict[str, SheetSpec]:
             highlight=("met_after", YES_NO.label("no")),
             description="各乡镇（街道）新建前后的建成率、覆盖人口，达标最少需新建数和建议新建数"),
         "选址数量核对": SheetSpec(
-            reconciliation_table(result), integer=["数量"],
+            reconciliation_table(result).rename(columns={"项目": "item", "数量": "count"}),
+            integer=["count"],
             description="全县缺口、各乡镇（街道）缺口之和与建议新建数的核对，按建设理由分列"),
     }
 

@@ -445,24 +445,31 @@ _CELL_MARGIN_MM = 1.0
 _SHORT = 16
 
 
+#: (header width kept on one line, floor of long-text columns), most generous first: a
+#: crowded table first narrows its long-text columns, then wraps headers more.
+_SQUEEZE = ((8, 16), (8, 12), (6, 12), (8, 8), (6, 8), (4, 8))
+
+
 def _column_widths_mm(df: pd.DataFrame, total: float) -> list[float]:
     """Share ``total`` mm between the columns so that short cells never wrap.
 
-    Columns of short cells (numbers, names, statuses) get the width of their widest cell
-    (headers may wrap after four characters); columns of long text get at least the
-    width of sixteen display columns — or twelve, or eight, when the table is crowded —
-    and share what is left in proportion to what they still lack.  When even that does
-    not fit, every column is scaled down alike; a table narrower than ``total`` is
-    widened alike.
+    Columns of short cells (numbers, names, statuses) get the width of their widest cell,
+    their headers wrapping after four characters; columns of long text get at least the
+    width of sixteen display columns and share what is left in proportion to what they
+    still lack.  A crowded table narrows the long-text columns (to twelve, then eight
+    display columns) and wraps headers after three or two characters (:data:`_SQUEEZE`)
+    before anything else wraps; if even that does not fit, every column is scaled down
+    alike.  A table narrower than ``total`` is widened alike.
     """
     content = [max([_print_width(cell_text(v)) for v in df[c].head(300)] + [1])
                for c in df.columns]
-    header = [min(_print_width(str(c)), 8) for c in df.columns]
-    want = [_mm(max(c, h)) for c, h in zip(content, header, strict=True)]
-    if sum(want) <= total:
-        return [w * total / sum(want) for w in want]
+    heads = [_print_width(str(c)) for c in df.columns]
     long = [c > _SHORT for c in content]
-    for floor in (_SHORT, 12, 8):
+    start: list[float] = []
+    for head_min, floor in _SQUEEZE:
+        want = [_mm(max(c, min(h, head_min))) for c, h in zip(content, heads, strict=True)]
+        if sum(want) <= total:
+            return [w * total / sum(want) for w in want]
         start = [min(w, _mm(floor)) if lg else w for w, lg in zip(want, long, strict=True)]
         rest = total - sum(start)
         if rest >= 0:
@@ -471,16 +478,17 @@ def _column_widths_mm(df: pd.DataFrame, total: float) -> list[float]:
     return [w * total / sum(start) for w in start]
 
 
-def _print_width(text: str) -> int:
-    """Display columns of ``text`` in a CJK font: wide, full-width and ambiguous
-    characters (≥, →, “”) take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 1 for ch in text)
+def _print_width(text: str) -> float:
+    """Width of ``text`` in half-characters of a CJK font: wide, full-width and ambiguous
+    characters (≥, →, “”) take two; Latin letters and digits, proportional in these fonts,
+    about 1.2."""
+    return sum(2.0 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 1.2
+               for ch in text)
 
 
-def _mm(cols: int) -> float:
-    """Millimetres for ``cols`` display columns of 五号 text, with the cell margins (Latin
-    digits in CJK fonts run a little wider than half a character)."""
-    return cols * _MM_PER_COL * 1.08 + _CELL_PAD_MM
+def _mm(cols: float) -> float:
+    """Millimetres for ``cols`` half-characters of 五号 text, with the cell margins."""
+    return cols * _MM_PER_COL + _CELL_PAD_MM
 
 
 def _table(doc: Any, block: ReportBlock, fonts: ReportFonts) -> None:
@@ -504,12 +512,20 @@ def _table(doc: Any, block: ReportBlock, fonts: ReportFonts) -> None:
     tbl_pr = table._tbl.tblPr
     for old in tbl_pr.findall(qn("w:tblLayout")):
         tbl_pr.remove(old)
-    tbl_pr.append(_el("w:tblLayout", type="fixed"))
     margins = _el("w:tblCellMar")
     for side in ("left", "right"):
         margins.append(_el(f"w:{side}", w=str(round(_CELL_MARGIN_MM / 25.4 * 1440)),
                            type="dxa"))
-    tbl_pr.append(margins)
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is not None:  # the table's width: the sum of its columns, in twips
+        tbl_w.set(qn("w:type"), "dxa")
+        tbl_w.set(qn("w:w"), str(round(sum(widths) / 25.4 * 1440)))
+    look = tbl_pr.find(qn("w:tblLook"))  # CT_TblPr order: … tblLayout, tblCellMar, tblLook
+    for el in (_el("w:tblLayout", type="fixed"), margins):
+        if look is not None:
+            look.addprevious(el)
+        else:
+            tbl_pr.append(el)
     for column, w in zip(table.columns, widths, strict=True):
         column.width = Mm(w)  # w:gridCol, which LibreOffice and WPS follow
     rows = [list(map(str, df.columns)),
@@ -521,13 +537,14 @@ def _table(doc: Any, block: ReportBlock, fonts: ReportFonts) -> None:
             tr_pr.append(_el("w:tblHeader"))  # repeated at the top of every page
         for j, (cell, text) in enumerate(zip(row.cells, values, strict=True)):
             cell.width = Mm(widths[j])
+            if i == 0:  # CT_TcPr order: tcW, …, shd, …, vAlign
+                shd = _el("w:shd", val="clear", color="auto", fill="F2F2F2")
+                cell._tc.get_or_add_tcPr().append(shd)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             p = cell.paragraphs[0]
             p.style = doc.styles["Table Text"]
             if i == 0:
                 _run(p, text, fonts.heading1, TABLE_PT)
-                shd = _el("w:shd", val="clear", color="auto", fill="F2F2F2")
-                cell._tc.get_or_add_tcPr().append(shd)
             else:
                 if wide[j]:
                     p.alignment = WD_ALIGN_PARAGRAPH.LEFT

@@ -235,26 +235,29 @@ def section(result: AccessResult, *,
     pictures
         ``(caption, PNG)`` figures shown with the uncovered villages (the access map).
     """
-    frames = []
-    for svc in result.services:
+    per_service = []
+    for i, svc in enumerate(result.services):
         u = svc.uncovered.copy()
         u["status"] = u["status"].map(_status)
         u["mode"] = u["mode"].map(_mode)
-        frames.append(u.assign(service=_short(svc.service_name)))
-    uncovered = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    table = frame_for_report(uncovered, {
-        "service": "服务", "township_name": "乡镇（街道）", "name": "村（社区）",
-        "population": "人口", "mode": "出行方式", "time_min": "用时（分钟）",
-        "threshold_min": "标准（分钟）", "status": "状态"}, decimals=0)
+        table = frame_for_report(u, {
+            "township_name": "乡镇（街道）", "name": "村（社区）", "population": "人口",
+            "mode": "出行方式", "time_min": "用时（分钟）", "threshold_min": "标准（分钟）",
+            "status": "状态"}, decimals=0)
+        per_service.append(ReportSection(
+            svc.service_name, table=table,
+            table_title=f"“{_short(svc.service_name)}”服务标准时间内未覆盖的村（社区）",
+            empty_text="全部村（社区）均在服务标准时间内。", max_rows=60,
+            pictures=tuple(pictures) if i == 0 else ()))
+    uncovered = ReportSection(
+        "未覆盖的村（社区）",
+        paragraphs=("下列各表列出在服务标准时间内到不了最近站点的村（社区），"
+                    "按通行时间从长到短排列。",),
+        subsections=tuple(per_service))
     return ReportSection(
         "服务可达性", paragraphs=tuple(coverage_sentence(s) for s in result.services),
         subsections=(
             ReportSection("各乡镇（街道）覆盖情况", table=_township_coverage(result),
                           table_title="各乡镇（街道）服务人口覆盖率", max_rows=200),
-            ReportSection("未覆盖的村（社区）", table=table,
-                          table_title="服务标准时间内未覆盖的村（社区）",
-                          paragraphs=("下表列出在服务标准时间内到不了最近站点的村（社区），"
-                                      "按通行时间从长到短排列。",) if len(table) else (),
-                          empty_text="全部村（社区）均在服务标准时间内。",
-                          pictures=tuple(pictures), max_rows=60),
+            uncovered,
         ))

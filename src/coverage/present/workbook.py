@@ -266,9 +266,15 @@ def _shown(value: object, fmt: str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, float | int) and not isinstance(value, bool):
+        decimals = {FORMATS["decimal1"]: 1, FORMATS["decimal2"]: 2,
+                    FORMATS["coordinate"]: 6}.get(fmt or "")
         if fmt == FORMATS["percent"]:
             return f"{value * 100:.1f}%"
-        if fmt in (FORMATS["integer"], None) and float(value).is_integer():
+        if fmt == FORMATS["coordinate"]:
+            return f"{value:.6f}"
+        if decimals is not None:
+            return f"{value:,.{decimals}f}"
+        if float(value).is_integer():
             return f"{value:,.0f}"
         return f"{value:,.2f}"
     return str(value)

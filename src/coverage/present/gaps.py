@@ -494,7 +494,7 @@ def section(result: GapResult, *,
         "staff_shortfall": "人员缺口", "unmet_binding": COLUMNS.label("unmet_binding"),
         "unmet_indicators": COLUMNS.label("unmet_indicators")}, decimals=0)
     return ReportSection(
-        "指标完成情况与缺口", paragraphs=report_overview(result)[:1],
+        "指标完成情况与缺口",
         subsections=(
             ReportSection("全县指标完成情况", table=_county_frame(result),
                           table_title="全县各项指标完成情况", table_note=_county_note(result),

@@ -441,10 +441,12 @@ def section(result: SuggestResult, *,
                 "达标最少新建": towns["quota"].map(_int_or_blank),
                 "有坐标的候选点": towns["candidates"].map(_int_or_blank),
                 "无坐标的村（社区）": towns["unlocated"].map(_int_or_blank)})
+        ways = ["提高预算或新建数量", "调整目标或完成期限"]
+        if len(towns) and towns["unlocated"].fillna(0).sum() > 0:
+            ways.insert(0, "为无坐标的村（社区）补充坐标以增加候选点")
         return ReportSection(title, paragraphs=(
             f"在现有条件下{SOLVER_STATUS.label('infeasible')}。{_why_infeasible(result)}",
-            "可从以下方面调整后重新测算：为无坐标的村（社区）补充坐标以增加候选点，"
-            "提高预算或新建数量，或调整目标。"),
+            f"可从以下方面调整后重新测算：{'，'.join(ways)}。"),
             subsections=(
                 ReportSection("各乡镇（街道）达标所需与候选点", table=table,
                               table_title="各乡镇（街道）达标所需新建数与候选点",

@@ -123,10 +123,6 @@ def test_workbook_writer_writes_strings_never_formulas(tmp_path: Path) -> None:
     assert numbers and all(isinstance(v, int | float) for v in numbers)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "present/report.py writes table cells with python-docx's add_run unchanged; a control "
-    "character in a name (e.g. a village name ending in BEL) makes lxml refuse the text and "
-    "the run exits 1 — pass cells through coverage.outputs.xml_text (owned by present/)"))
 def test_word_report_survives_a_control_character(tmp_path: Path) -> None:
     from coverage.present.report import ReportContent, ReportSection, write_docx_report
 
@@ -245,6 +241,13 @@ def test_reports_are_inert(hostile_run: tuple[Path, dict[str, str]]) -> None:
     with zipfile.ZipFile(out / "report.docx") as z:
         xml = "".join(z.read(n).decode("utf-8") for n in z.namelist()
                       if n.startswith("word/") and n.endswith(".xml"))
-    # no field codes at all (DDE/HYPERLINK/INCLUDETEXT live in fields), markup escaped
-    assert "<w:fldSimple" not in xml and "<w:instrText" not in xml and "DDEAUTO" not in xml
+    # the only fields are the report's own page numbers and contents (DDE/HYPERLINK/
+    # INCLUDETEXT live in fields): no user text ever becomes a field code; markup escaped
+    import re
+
+    instructions = set(re.findall(r"<w:instrText[^>]*>([^<]*)</w:instrText>", xml))
+    instructions |= set(re.findall(r'<w:fldSimple w:instr="([^"]*)"', xml))
+    assert {i.split()[0] for i in instructions if i.strip()} <= {"PAGE", "TOC", "PAGEREF"}, \
+        instructions
+    assert "DDEAUTO" not in xml and "INCLUDETEXT" not in xml
     assert "<img src=x" not in xml

@@ -44,8 +44,9 @@ def test_workbook_sheets_and_chinese_headers(demo_run: Path) -> None:
 
 def test_report_sections(demo_run: Path) -> None:
     html = (demo_run / "report.html").read_text(encoding="utf-8")
-    for section in ("总体情况", "指标完成情况与缺口", "乡镇（街道）排名",
-                    "服务可达性：未覆盖的村（社区）", "建议新建站点与分年度建设顺序", "专题图"):
+    for section in ("一、总体情况", "二、指标完成情况与缺口", "（二）乡镇（街道）排名",
+                    "三、服务可达性", "（二）未覆盖的村（社区）",
+                    "四、建议新建站点与分年度建设顺序", "（二）关于新建数量的说明", "五、有关说明"):
         assert section in html
     assert "《全国社会心理服务体系建设试点工作方案》" in html  # the citation, by title
     assert html.count("data:image/png;base64,") >= 3            # maps embedded

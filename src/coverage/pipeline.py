@@ -287,7 +287,7 @@ def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
             with bar.stage("maps", "地图 maps"):
                 maps = _write_maps(region, cfg, gaps, access, sug, staging / "maps")
             with bar.stage("report", "报告 report"):
-                p_run.write_tables(gaps, access, sug, staging / "tables")
+                p_run.write_tables(gaps, access, sug, staging / "tables", region=region)
                 content = p_run.report_content(region, gaps, access, sug, maps, scenario)
                 write_html_report(content, staging / "report.html")
                 write_docx_report(content, staging / "report.docx")

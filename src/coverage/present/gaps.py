@@ -9,6 +9,7 @@ Codes (``met``, ``site``, :class:`~coverage.targets.GapNote`) become words here,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import pandas as pd
 
 from coverage.outputs import write_csv, write_json
 from coverage.present._text import display_width, text_table
-from coverage.present.report import ReportSection, frame_for_report
+from coverage.present.report import ReportSection, date_zh, frame_for_report
 from coverage.present.workbook import SheetSpec, write_workbook
 from coverage.problems import InputError
 from coverage.targets import (
@@ -41,12 +42,14 @@ from coverage.vocabulary import (
 )
 
 __all__ = [
+    "citation_table",
     "format_indicator",
     "format_preset_list",
     "format_target",
     "note_text",
     "notes_text",
     "overview_sentence",
+    "report_overview",
     "section",
     "selector_text",
     "sheets",
@@ -319,18 +322,22 @@ def _table_spec(result: GapResult) -> SheetSpec:
 
 def sheets(result: GapResult) -> dict[str, SheetSpec]:
     """Workbook sheets: the indicators, the township ranking and the per-unit flags."""
-    flags = result.flags.copy()
-    flags.insert(flags.columns.get_loc("status") + 1, "status_label", flags["status"])
     return {
-        "指标达标情况": _table_spec(result),
+        "指标达标情况": replace(
+            _table_spec(result),
+            description="每项指标在全县和各乡镇（街道）的现有数、应有数、完成率、目标、"
+            "是否达标、缺口和政策依据"),
         "乡镇排名": SheetSpec(
             result.ranking,
             translate={"unmet_indicators": lambda v: _indicator_names(result, v)},
-            integer=["site_shortfall", "staff_shortfall", "binding_site_shortfall"]),
+            integer=["site_shortfall", "staff_shortfall", "binding_site_shortfall",
+                     "unmet_binding", "unmet_all", "no_data"],
+            description="各乡镇（街道）按站点缺口合计从大到小排名，及未达标的指标"),
         "村居明细": SheetSpec(
-            flags, labels={"status": "状态代码"},
-            translate={"layer": KIND.label, "status_label": STATUS.label},
-            integer=["need"]),
+            result.flags, labels={"status": COLUMNS.label("status_label")},
+            translate={"layer": KIND.label, "status": STATUS.label},
+            integer=["need"],
+            description="须逐个单位达标的指标中，尚未达标的村（社区）、学校和医疗机构"),
     }
 
 
@@ -394,24 +401,117 @@ def overview_sentence(result: GapResult) -> str:
             f"{GAP_STATUS.label('no_data')} {int(counts.get('no_data', 0))} 项。")
 
 
-def section(result: GapResult) -> tuple[ReportSection, ReportSection]:
-    """The report's indicator table and township ranking sections."""
-    county = result.county().copy()
-    county["status"] = county["status"].map(_status)
-    headline = frame_for_report(county, {
-        "indicator_name": "指标", "numerator": "现状", "denominator": "总数",
-        "rate": COLUMNS.label("rate"), "target": "目标", "status": COLUMNS.label("met"),
-        "shortfall": "缺口", "citation": "依据"}, percent=["rate", "target"], decimals=0)
+def _county_frame(result: GapResult) -> pd.DataFrame:
+    """The county rows as the report shows them: 现有/应有, 完成情况, 目标 as planners write."""
+    rows = []
+    for _, r in result.county().iterrows():
+        ind = result.preset.indicator(str(r["indicator_id"]))
+        if ind.kind == "count":
+            have = _int_text(r["numerator"])
+        elif _is_na(r["numerator"]) or _is_na(r["denominator"]):
+            have = _NA
+        else:
+            have = f"{_num(r['numerator'])}/{_num(r['denominator'])}"
+        short = _int_text(r["shortfall"])
+        if short != _NA:
+            short += SHORTFALL_UNIT.label(r["shortfall_unit"])
+        rows.append({"指标": str(r["indicator_name"]), "考核层级": SCOPE.label(ind.scope),
+                     "现有/应有": have, "完成情况": _rate_text(ind.kind, r["rate"], r["per"]),
+                     "目标": ind.target_text, "状态": _status(r["status"]), "缺口": short})
+    return pd.DataFrame(rows, columns=["指标", "考核层级", "现有/应有", "完成情况", "目标",
+                                       "状态", "缺口"])
+
+
+def _county_note(result: GapResult) -> str:
+    """The table's note: what 缺口 means, then each indicator's remarks, numbered."""
+    items = ["缺口为达到目标还需新增的最少数量（按向上取整计算）"]
+    for _, r in result.county().iterrows():
+        remark = notes_text(r["notes"])
+        if remark:
+            items.append(f"{r['indicator_name']}：{remark}")
+    if len(items) == 1:
+        return f"注：{items[0]}。"
+    return "注：" + "；".join(f"{i}.{t}" for i, t in enumerate(items, 1)) + "。"
+
+
+def report_overview(result: GapResult) -> tuple[str, ...]:
+    """The report's paragraphs on the indicators: the count by status, the room indicator."""
+    county = result.county()
+    counts = county["status"].value_counts()
+    preset = result.preset
+    title = f"《{preset.name}》" + (f"（{preset.document}）" if preset.document else "")
+    tally = "，".join(f"{GAP_STATUS.label(code)}{int(counts[code])}项"
+                     for code in GAP_STATUS if counts.get(code, 0))
+    out = [f"对照{title}，本次评估{len(county)}项指标，全县{tally}。"]
+    room = preset.room_indicator()
+    rows = county[county["indicator_id"] == room.id] if room is not None else county.iloc[:0]
+    if room is not None and len(rows):
+        r = rows.iloc[0]
+        if not _is_na(r["rate"]) and not _is_na(r["denominator"]):
+            text_ = (f"{room.name}为{float(r['rate']) * 100:.1f}%（已建{_num(r['numerator'])}个，"
+                     f"应建{_num(r['denominator'])}个），目标为{room.target_text.lstrip('≥')}以上")
+            if r["status"] == "met":
+                text_ += "，已达到目标。"
+            elif not _is_na(r["shortfall"]):
+                text_ += f"，全县还差{int(r['shortfall'])}个。"
+                if not _is_na(r["in_pipeline"]) and int(r["in_pipeline"]):
+                    text_ = (text_[:-1] + f"；另有在建{_int_text(r['under_construction'])}个、"
+                             f"规划{_int_text(r['planned'])}个，")
+                    text_ += ("全部建成后可达标。" if r["met_if_pipeline"] is True
+                              else "全部建成后仍未达标。")
+            else:
+                text_ += "。"
+            out.append(text_)
+    return tuple(out)
+
+
+def _top_townships(result: GapResult, n: int = 3) -> str:
+    r = result.ranking
+    r = r[r["site_shortfall"].fillna(0) > 0].head(n)
+    if not len(r):
+        return "各乡镇（街道）均无站点缺口。"
+    names = "、".join(f"{t}（{int(s)}个）" for t, s in zip(r["township_name"],
+                                                          r["site_shortfall"], strict=True))
+    return f"按各项指标站点缺口合计从大到小排列，缺口最大的是{names}。"
+
+
+def section(result: GapResult, *,
+            pictures: Sequence[tuple[str, Path]] = ()) -> ReportSection:
+    """The report's section on the indicators: the county table and the township ranking.
+
+    Parameters
+    ----------
+    result
+        The gaps stage's result.
+    pictures
+        ``(caption, PNG)`` figures shown with the township ranking (the completion map).
+    """
     ranking = result.ranking.copy()
     ranking["unmet_indicators"] = ranking["unmet_indicators"].map(
-        lambda v: _indicator_names(result, v))
+        lambda v: _indicator_names(result, v).replace("；", "、"))
     ranking = frame_for_report(ranking, {
-        "rank": "排名", "township_name": "乡镇/街道", "site_shortfall": "站点缺口合计",
-        "staff_shortfall": "人员缺口合计", "unmet_binding": COLUMNS.label("unmet_binding"),
+        "rank": "排名", "township_name": "乡镇（街道）", "site_shortfall": "站点缺口",
+        "staff_shortfall": "人员缺口", "unmet_binding": COLUMNS.label("unmet_binding"),
         "unmet_indicators": COLUMNS.label("unmet_indicators")}, decimals=0)
-    return (
-        ReportSection("指标完成情况与缺口", table=headline,
-                      table_note="缺口 = 达到目标还需新增的最少数量（按向上取整计算）。"),
-        ReportSection("乡镇（街道）排名", table=ranking,
-                      paragraphs=("按各项指标缺口合计从大到小排列。",)),
-    )
+    return ReportSection(
+        "指标完成情况与缺口",
+        subsections=(
+            ReportSection("全县指标完成情况", table=_county_frame(result),
+                          table_title="全县各项指标完成情况", table_note=_county_note(result),
+                          max_rows=200),
+            ReportSection("乡镇（街道）排名", paragraphs=(_top_townships(result),),
+                          table=ranking, table_title="各乡镇（街道）指标缺口排名",
+                          pictures=tuple(pictures), max_rows=200),
+        ))
+
+
+def citation_table(result: GapResult) -> pd.DataFrame:
+    """Each assessed indicator with its target, deadline and the policy text it comes from."""
+    rows = []
+    for _, r in result.county().iterrows():
+        ind = result.preset.indicator(str(r["indicator_id"]))
+        deadline = r["deadline"]
+        rows.append({"指标": str(r["indicator_name"]), "目标": ind.target_text,
+                     "完成期限": _NA if _is_na(deadline) else date_zh(str(deadline)),
+                     "政策依据": "" if _is_na(r["citation"]) else str(r["citation"])})
+    return pd.DataFrame(rows, columns=["指标", "目标", "完成期限", "政策依据"])

@@ -65,6 +65,13 @@ class SheetSpec:
         translation) are filled red by conditional formatting (it survives sorting).
     note
         A line written above the table (e.g. the data source); the header row moves down.
+    wrap
+        Columns of long text: wrapped in their cells, with a wider column.
+    description
+        What the sheet holds, in a sentence (listed on the workbook's 说明 sheet).
+
+    Numeric columns given no format are shown as ``#,##0`` when every value is whole and
+    ``#,##0.00`` otherwise, so that no cell shows a raw float.
     """
 
     frame: pd.DataFrame
@@ -78,6 +85,8 @@ class SheetSpec:
     row_formats: Mapping[str, Sequence[str | None]] = field(default_factory=dict)
     highlight: tuple[str, str] | None = None
     note: str = ""
+    wrap: Sequence[str] = ()
+    description: str = ""
 
     def header(self, column: str, lang: Lang = "zh") -> str:
         """The header of ``column`` in ``lang``."""
@@ -193,6 +202,7 @@ def write_workbook(sheets: Mapping[str, SheetSpec], path: Path, *,
                 cell.fill = PatternFill("solid", fgColor=_SUBHEADER_FILL)
         first = top + 1
         values = {c: [_cell(v, spec.translate.get(c)) for v in df[c].tolist()] for c in columns}
+        formats = {c: spec.number_format(c) or _default_format(values[c]) for c in columns}
         for i in range(len(df)):
             for j, c in enumerate(columns, 1):
                 v = values[c][i]
@@ -200,7 +210,7 @@ def write_workbook(sheets: Mapping[str, SheetSpec], path: Path, *,
                     ws.cell(row=first + i, column=j, value=v)
         last = first + len(df) - 1
         for j, c in enumerate(columns, 1):
-            fmt = spec.number_format(c)
+            fmt = formats[c]
             per_row = spec.row_formats.get(c)
             if (fmt or per_row) and len(df):
                 for i, r in enumerate(range(first, last + 1)):
@@ -208,7 +218,12 @@ def write_workbook(sheets: Mapping[str, SheetSpec], path: Path, *,
                     if f:
                         ws.cell(row=r, column=j).number_format = f
             sample = [headers[j - 1], *(_shown(v, fmt) for v in values[c][:300])]
-            width = min(50, max(display_width(s) for s in sample) + 2)
+            raw = max(display_width(s) for s in sample) + 2
+            width = min(60 if c in spec.wrap else 50, raw)
+            if c in spec.wrap:
+                for r in range(first, last + 1):
+                    ws.cell(row=r, column=j).alignment = Alignment(wrap_text=True,
+                                                                   vertical="top")
             ws.column_dimensions[get_column_letter(j)].width = max(8, width)
         ws.freeze_panes = ws.cell(row=first, column=1).coordinate
         if len(df) and columns:
@@ -229,10 +244,21 @@ def write_workbook(sheets: Mapping[str, SheetSpec], path: Path, *,
         ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         ws.print_title_rows = f"1:{top}"
         ws.print_options.gridLines = False
+        ws.oddHeader.center.text = "&A"
+        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
         ws.page_margins.left = ws.page_margins.right = 0.5
     with atomic_path(path) as tmp:
         wb.save(tmp)
     return path
+
+
+def _default_format(values: Sequence[object]) -> str | None:
+    """``#,##0`` for a column of whole numbers, ``#,##0.00`` for other numbers, else None."""
+    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+    if not numbers or len(numbers) < sum(v is not None for v in values):
+        return None
+    whole = all(float(v).is_integer() for v in numbers)
+    return FORMATS["integer"] if whole else FORMATS["decimal2"]
 
 
 def _shown(value: object, fmt: str | None) -> str:
@@ -240,9 +266,15 @@ def _shown(value: object, fmt: str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, float | int) and not isinstance(value, bool):
+        decimals = {FORMATS["decimal1"]: 1, FORMATS["decimal2"]: 2,
+                    FORMATS["coordinate"]: 6}.get(fmt or "")
         if fmt == FORMATS["percent"]:
             return f"{value * 100:.1f}%"
-        if fmt in (FORMATS["integer"], None) and float(value).is_integer():
+        if fmt == FORMATS["coordinate"]:
+            return f"{value:.6f}"
+        if decimals is not None:
+            return f"{value:,.{decimals}f}"
+        if float(value).is_integer():
             return f"{value:,.0f}"
         return f"{value:,.2f}"
     return str(value)

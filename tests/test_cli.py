@@ -253,3 +253,11 @@ def test_grouped_warnings_fold_the_same_kind() -> None:
     assert "运行 (run): 1" in text
     assert "另有 30 处同类问题" in text  # 38 of one kind: 8 shown, the rest folded
     assert text.count("beyond 180°") == 8
+
+
+def test_map_per_township_sheets(tiny_toml: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m"
+    assert main(["-q", "map", str(tiny_toml), "--per-township", "--out", str(out)]) == 0
+    sheets = sorted(p.name for p in out.glob("township_*.png"))
+    assert len(sheets) == 2, sheets  # one A4 sheet per township of the tiny region
+    assert (out / "resource_map.html").is_file()

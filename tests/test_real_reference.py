@@ -145,6 +145,12 @@ def test_sishui_outline_and_coded_villages(ref: Path, tmp_path: Path) -> None:
     csv = pd.read_csv(out / "tables" / "gaps.csv", dtype={"unit_code": str})
     room = csv[csv["indicator_id"] == "village_room_rate"].set_index("unit_code")
     assert room.loc["370831", "denominator"] == len(v)
+    # every repair and guess is where the planner reads: run.json and the workbook
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert "township_without_area" in {w["code"] for w in record["warnings"]}
+    from openpyxl import load_workbook
+
+    assert "数据检查提示" in load_workbook(out / "tables" / "tables.xlsx").sheetnames
 
 
 # --- (b) ---------------------------------------------------------------------------------

@@ -99,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("map", help="the 资源一张图 (HTML) and static report maps")
     _add_region(p)
+    p.add_argument("--per-township", action="store_true",
+                   help="also one A4 sheet per township (township_CODE.png/svg/pdf)")
     _add_out(p)
     p.set_defaults(func=_cmd_map)
 
@@ -175,7 +177,8 @@ def _cmd_gaps(args: argparse.Namespace) -> int:
     from coverage.pipeline import gaps_stage
 
     with _out_dir(args, "gaps") as out:
-        gaps_stage(args.region, strict=args.strict, preset=args.preset, out=out, echo=say)
+        gaps_stage(args.region, strict=args.strict, preset=args.preset, out=out, echo=say,
+                   warn=_LOG.add)
     return 0
 
 
@@ -183,7 +186,7 @@ def _cmd_access(args: argparse.Namespace) -> int:
     from coverage.pipeline import access_stage
 
     with _out_dir(args, "access") as out:
-        access_stage(args.region, strict=args.strict, out=out, echo=say)
+        access_stage(args.region, strict=args.strict, out=out, echo=say, warn=_LOG.add)
     return 0
 
 
@@ -198,7 +201,7 @@ def _cmd_suggest(args: argparse.Namespace) -> int:
         result = suggest_stage(args.region, strict=args.strict, model=args.model, p=args.p,
                                service=args.service, time_limit=args.time_limit,
                                budget=args.budget, force=args.force, exclude=args.exclude,
-                               out=out, echo=say)
+                               out=out, echo=say, warn=_LOG.add)
     if result.feasible:
         return 0
     from coverage.present.suggest import notes_text
@@ -213,7 +216,8 @@ def _cmd_map(args: argparse.Namespace) -> int:
 
     with _out_dir(args, "map", required=True) as out:
         assert out is not None
-        map_stage(args.region, strict=args.strict, out=out, echo=say)
+        map_stage(args.region, strict=args.strict, out=out, per_township=args.per_township,
+                  echo=say, warn=_LOG.add)
     return 0
 
 
@@ -248,6 +252,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     result = compare(args.region, out=args.out, overwrite=args.overwrite, strict=args.strict,
                      progress=not args.quiet)
     say(result.text)
+    if result.infeasible:
+        names = "、".join(n or "基准方案" for n in result.infeasible)
+        say(f"! 输出目录 output folder: {result.out_dir}", err=True)
+        say(f"选址优化无可行方案 (no feasible plan) in: {names}", err=True)
+        return EXIT_INFEASIBLE
     say(f"✓ 输出目录 output folder: {result.out_dir}")
     return 0
 
@@ -320,6 +329,11 @@ class _WarningLog(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.records: list[logging.LogRecord] = []
+        self.problems: list[Problem] = []
+
+    def add(self, problems: Sequence[Problem]) -> None:
+        """Keep a loaded region's warnings for the report at the end."""
+        self.problems.extend(problems)
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.levelno >= logging.ERROR:
@@ -329,7 +343,8 @@ class _WarningLog(logging.Handler):
 
     def drain(self) -> list[Problem]:
         """The collected warnings as problems (each message once), and forget them."""
-        out: list[Problem] = []
+        out: list[Problem] = list(self.problems)
+        self.problems.clear()
         seen: dict[str, int] = {}
         for r in self.records:
             msg = r.getMessage().strip()

@@ -49,6 +49,7 @@ from coverage.present._text import frame_text
 from coverage.present.maps import map_layers
 from coverage.present.report import write_docx_report, write_html_report
 from coverage.present.workbook import SheetSpec, write_workbook
+from coverage.problems import Problem
 from coverage.reference import ReferenceLayers, reference_layers_from_osm
 from coverage.region import Region
 from coverage.suggest import SuggestResult, suggest_sites
@@ -71,6 +72,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 Echo = Callable[[str], None]
+#: receives the warnings found while loading the region (the CLI prints them grouped)
+Warn = Callable[[Sequence[Problem]], None]
 
 
 # ------------------------------------------------------------------------------ stages
@@ -106,10 +109,12 @@ def suggest(region: Region, config: RegionConfig, *, context: AccessContext, gap
 
 def gaps_stage(config: RegionConfig | str | Path, *, strict: bool | None = None,
                preset: str | None = None, out: Path | None = None,
-               echo: Echo | None = None) -> GapResult:
+               echo: Echo | None = None, warn: Warn | None = None) -> GapResult:
     """``coverage gaps``: print the planner's table; write the tables when ``out`` is set."""
     cfg = _config(config)
     region = load_region(cfg, strict=strict)
+    if warn is not None and region.problems:
+        warn(region.problems)
     result = analyse_gaps(region, cfg, preset=preset)
     if echo:
         echo(p_gaps.text(result))
@@ -121,10 +126,13 @@ def gaps_stage(config: RegionConfig | str | Path, *, strict: bool | None = None,
 
 
 def access_stage(config: RegionConfig | str | Path, *, strict: bool | None = None,
-                 out: Path | None = None, echo: Echo | None = None) -> AccessResult:
+                 out: Path | None = None, echo: Echo | None = None,
+                 warn: Warn | None = None) -> AccessResult:
     """``coverage access``: coverage per service and township; tables when ``out`` is set."""
     cfg = _config(config)
     region = load_region(cfg, strict=strict)
+    if warn is not None and region.problems:
+        warn(region.problems)
     result = analyse_access(region, cfg)
     if echo:
         echo(p_access.text(result))
@@ -139,10 +147,13 @@ def suggest_stage(config: RegionConfig | str | Path, *, strict: bool | None = No
                   model: str | None = None, p: int | None = None, service: str | None = None,
                   time_limit: float | None = None, budget: float | None = None,
                   force: Sequence[str] | None = None, exclude: Sequence[str] | None = None,
-                  out: Path | None = None, echo: Echo | None = None) -> SuggestResult:
+                  out: Path | None = None, echo: Echo | None = None,
+                  warn: Warn | None = None) -> SuggestResult:
     """``coverage suggest``: where to build next; tables when ``out`` is set."""
     cfg = _config(config)
     region = load_region(cfg, strict=strict)
+    if warn is not None and region.problems:
+        warn(region.problems)
     gaps = analyse_gaps(region, cfg)
     result = suggest(region, cfg, context=build_access(region, cfg), gaps=gaps, model=model,
                      p=p, service=service, time_limit=time_limit, budget=budget, force=force,
@@ -157,15 +168,21 @@ def suggest_stage(config: RegionConfig | str | Path, *, strict: bool | None = No
 
 
 def map_stage(config: RegionConfig | str | Path, *, strict: bool | None = None,
-              out: Path, echo: Echo | None = None) -> dict[str, list[Path]]:
-    """``coverage map``: the 资源一张图 and the static sheets, with every stage's results."""
+              out: Path, per_township: bool = False, echo: Echo | None = None,
+              warn: Warn | None = None) -> dict[str, list[Path]]:
+    """``coverage map``: the 资源一张图 and the static sheets, with every stage's results.
+
+    ``per_township`` adds one A4 sheet per township (``township_CODE.*``).
+    """
     cfg = _config(config)
     region = load_region(cfg, strict=strict)
+    if warn is not None and region.problems:
+        warn(region.problems)
     ctx = build_access(region, cfg)
     gaps = analyse_gaps(region, cfg)
     access = analyse_access(region, cfg, context=ctx)
     sug = suggest(region, cfg, context=ctx, gaps=gaps)
-    files = _write_maps(region, cfg, gaps, access, sug, Path(out))
+    files = _write_maps(region, cfg, gaps, access, sug, Path(out), per_township=per_township)
     if echo:
         for kind, paths in files.items():
             echo(f"✓ {kind}: {', '.join(str(p) for p in paths)}")
@@ -174,15 +191,17 @@ def map_stage(config: RegionConfig | str | Path, *, strict: bool | None = None,
 
 def _write_maps(region: Region, cfg: RegionConfig, gaps: GapResult | None,
                 access: AccessResult | None, suggestion: SuggestResult | None,
-                out: Path) -> dict[str, list[Path]]:
-    from coverage.maps import write_interactive_map, write_static_maps
+                out: Path, *, per_township: bool = False) -> dict[str, list[Path]]:
+    from coverage.maps import write_interactive_map, write_static_maps, write_township_sheets
 
     out.mkdir(parents=True, exist_ok=True)
     layers = map_layers(region, gaps, access, suggestion, config=cfg.map,
                         reference=_reference(region, cfg))
     html = write_interactive_map(layers, out / "resource_map.html", basemap=cfg.map.basemap,
                                  tianditu_key=cfg.map.tianditu_key)
-    static = write_static_maps(layers, out)
+    static = write_static_maps(layers, out, locator=cfg.map.locator_file)
+    if per_township:
+        static = {**static, **write_township_sheets(layers, out)}
     return {"interactive": [html], **{k: list(v) for k, v in static.items()}}
 
 
@@ -293,7 +312,8 @@ def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
                 write_docx_report(content, staging / "report.docx")
             p_run.write_run_record(cfg, staging, started, bar.timings, scenario,
                                    outcome={"suggest_feasible": sug.feasible,
-                                            "solver_status": sug.solver.status})
+                                            "solver_status": sug.solver.status},
+                                   problems=region.problems)
     files = {str(p.relative_to(target)): p for p in sorted(target.rglob("*")) if p.is_file()}
     return RunResult(out_dir=target, region=region, gaps=gaps, access=access, suggestion=sug,
                      files=files, timings=dict(bar.timings))
@@ -309,6 +329,8 @@ class CompareResult:
     table: pd.DataFrame
     text: str
     out_dir: Path
+    #: scenarios (``None`` = the base run) whose suggest stage found no feasible plan
+    infeasible: tuple[str | None, ...] = ()
 
 
 def compare(config: RegionConfig | str | Path, *, out: Path | str | None = None,
@@ -324,13 +346,17 @@ def compare(config: RegionConfig | str | Path, *, out: Path | str | None = None,
             locked_target(lock, overwrite=overwrite) as target:
         names: list[str | None] = [None, *cfg.scenarios]
         rows = []
+        infeasible: list[str | None] = []
         for name in names:
             sub = target / (name or "base")
             res = run(cfg, out=sub, overwrite=True, strict=strict, scenario=name,
                       progress=progress)
             rows.append(p_run.comparison_row(name or "基准方案", res.gaps, res.access,
                                              res.suggestion))
+            if not res.suggestion.feasible:
+                infeasible.append(name)
         table = pd.DataFrame(rows)
         write_csv(table, target / "comparison.csv")
         write_workbook({"方案对比": SheetSpec(table)}, target / "comparison.xlsx")
-    return CompareResult(table=table, text=frame_text(table), out_dir=target)
+    return CompareResult(table=table, text=frame_text(table), out_dir=target,
+                         infeasible=tuple(infeasible))

@@ -220,6 +220,8 @@ class MapConfig:
     basemap: str = "none"
     tianditu_key: str = ""
     title: str = ""
+    #: outline of the wider area (city or province) for the sheets' 位置示意图 locator map
+    locator_file: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -246,11 +246,12 @@ def parse_config(
     opt_key = "suggest" if "suggest" in data and "optimize" not in data else "optimize"
     optimize = _parse_optimize(r, _as_table(r, data, opt_key), access)
     mp = _as_table(r, data, "map")
-    r.table(mp, "map", ["basemap", "tianditu_key", "title"])
+    r.table(mp, "map", ["basemap", "tianditu_key", "title", "locator_file"])
     map_cfg = MapConfig(
         basemap=r.get(mp, "map", "basemap", str, "none", choices=BASEMAPS),
         tianditu_key=r.get(mp, "map", "tianditu_key", str, ""),
         title=r.get(mp, "map", "title", str, ""),
+        locator_file=r.path(mp, "map", "locator_file", required=False),
     )
     if map_cfg.basemap == "tianditu" and not map_cfg.tianditu_key:
         r.err("map.tianditu_key", "the 天地图 basemap needs a key",
@@ -261,7 +262,8 @@ def parse_config(
         if not isinstance(over, Mapping):
             r.err(f"scenarios.{name}", "a scenario must be a table of overrides", value=over)
             continue
-        r.table(over, f"scenarios.{name}", ["region", "targets", "access", "optimize", "map"])
+        r.table(over, f"scenarios.{name}", ["region", "targets", "access", "optimize", "suggest",
+                                            "map"])
         bad = folder_name_problem(name)
         if bad:
             r.err(f"scenarios.{name}", f"a scenario name is also its output folder's name; {bad}",

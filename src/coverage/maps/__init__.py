@@ -12,13 +12,15 @@ columns — so they do not depend on the stage result classes::
 from coverage.maps._data import MapInfo, MapLayers
 from coverage.maps._fonts import find_cjk_font
 from coverage.maps.interactive import build_interactive_map, write_interactive_map
-from coverage.maps.static import write_static_maps
+from coverage.maps.static import build_static_sheets, write_static_maps, write_township_sheets
 
 __all__ = [
     "MapInfo",
     "MapLayers",
     "build_interactive_map",
+    "build_static_sheets",
     "find_cjk_font",
     "write_interactive_map",
     "write_static_maps",
+    "write_township_sheets",
 ]

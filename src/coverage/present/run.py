@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from coverage.present import gaps as p_gaps
 from coverage.present import suggest as p_suggest
 from coverage.present.report import ReportContent, ReportSection, date_zh
 from coverage.present.workbook import SheetSpec, sheet_titles, write_workbook
+from coverage.problems import Problem
 from coverage.region import Region
 from coverage.suggest import SuggestResult
 from coverage.targets import GapResult
@@ -75,10 +76,28 @@ def write_tables(gaps: GapResult, access: AccessResult, suggestion: SuggestResul
         files[p.stem] = p
     sheets: dict[str, SheetSpec] = {**p_gaps.sheets(gaps), **p_access.sheets(access),
                                     **p_suggest.sheets(suggestion)}
+    if region is not None and region.problems:
+        sheets["数据检查提示"] = problems_sheet(region.problems)
     sheets = {"说明": _readme_sheet(gaps, sheets, region, english_headers), **sheets}
     files["tables"] = write_workbook(sheets, out / "tables.xlsx",
                                      english_headers=english_headers)
     return files
+
+
+def problems_frame(problems: Sequence[Problem]) -> pd.DataFrame:
+    """The warnings found while loading, one row each, as a table."""
+    return pd.DataFrame([{
+        "文件": p.file or "", "工作表": p.sheet or "", "行": p.row, "列": p.column or "",
+        "列号": p.cell or "", "原值": "" if p.value is None else str(p.value),
+        "问题": p.message, "修改建议": p.fix, "类别代码": p.code,
+    } for p in problems], columns=["文件", "工作表", "行", "列", "列号", "原值", "问题",
+                                   "修改建议", "类别代码"])
+
+
+def problems_sheet(problems: Sequence[Problem]) -> SheetSpec:
+    """The workbook sheet of the warnings found while loading (each with where and the fix)."""
+    return SheetSpec(problems_frame(problems), integer=["行"],
+                     description="读入数据时发现的提示（警告）：文件、工作表、行、列、原值和修改建议")
 
 
 def _readme_sheet(gaps: GapResult, sheets: Mapping[str, SheetSpec], region: Region | None,
@@ -155,9 +174,19 @@ def _pictures(maps: Mapping[str, list[Path]]) -> dict[str, list[tuple[str, Path]
     """The static map PNGs by the section they illustrate ("other" for unknown sheets)."""
     out: dict[str, list[tuple[str, Path]]] = {}
     pngs = {p.stem: p for paths in maps.values() for p in paths if p.suffix == ".png"}
-    for stem in sorted(pngs, key=lambda s: (list(_FIGURES).index(s) if s in _FIGURES
-                                            else len(_FIGURES), s)):
-        caption, where = _FIGURES.get(stem, (stem, "other"))
+
+    def sheet(stem: str) -> tuple[str, int]:
+        """``("suggestions", 2)`` for the continuation page ``suggestions_2``."""
+        base, _, page = stem.rpartition("_")
+        return (base, int(page)) if page.isdigit() and base in _FIGURES else (stem, 1)
+
+    order = list(_FIGURES)
+    for stem in sorted(pngs, key=lambda s: (order.index(sheet(s)[0]) if sheet(s)[0] in order
+                                            else len(order), sheet(s))):
+        base, page = sheet(stem)
+        caption, where = _FIGURES.get(base, (stem, "other"))
+        if page > 1:
+            caption = f"{caption}（续{page - 1}）"
         out.setdefault(where, []).append((caption, pngs[stem]))
     return out
 
@@ -190,6 +219,11 @@ def _notes_section(region: Region, gaps: GapResult, access: AccessResult,
         paras.append("本地区未提供乡镇（街道）边界，各乡镇（街道）范围按村（社区）代码和点位推算，"
                      "图中乡镇（街道）范围为示意范围（非法定界线），不作为界线依据。")
     paras += [p_access.method_sentence(access), p_suggest.method_sentence(suggestion)]
+    warnings = [p for p in region.problems if p.severity == "warning"]
+    if warnings:
+        paras.append(f"读入数据时发现 {len(warnings)} 处需要核对的情况（如坐标缺失、边界缝隙、"
+                     "代码与所在乡镇不一致等），均已按规则处理并逐条列在成果表格"
+                     "“数据检查提示”表中，请核对原始台账。")
     subs = [ReportSection("数据来源与计算方法", paragraphs=tuple(paras)),
             ReportSection("评估指标及政策依据", table=p_gaps.citation_table(gaps),
                           table_title="评估指标、目标及政策依据", max_rows=200)]
@@ -260,8 +294,10 @@ def _jsonable(obj: object) -> object:
 
 def write_run_record(cfg: RegionConfig, folder: Path, started: datetime,
                      timings: Mapping[str, float], scenario: str | None,
-                     outcome: Mapping[str, Any] | None = None) -> Path:
-    """``run.json``: inputs with checksums, config, versions, timings, outputs, outcome."""
+                     outcome: Mapping[str, Any] | None = None,
+                     problems: Sequence[Problem] = ()) -> Path:
+    """``run.json``: inputs with checksums, config, versions, timings, the warnings found
+    while loading, the outcome and the outputs with checksums."""
     inputs = [{"path": str(p), "bytes": p.stat().st_size, "sha256": sha256_file(p)}
               for p in _config_inputs(cfg) if p.is_file()]
     outputs = [{"path": str(p.relative_to(folder)), "bytes": p.stat().st_size,
@@ -280,6 +316,10 @@ def write_run_record(cfg: RegionConfig, folder: Path, started: datetime,
         "platform": platform.platform(),
         "timings_s": dict(timings),
         "outcome": dict(outcome or {}),
+        "warnings": [{"file": p.file, "sheet": p.sheet, "row": p.row, "column": p.column,
+                      "cell": p.cell, "value": None if p.value is None else str(p.value),
+                      "message": p.message, "fix": p.fix, "code": p.code}
+                     for p in problems],
         "outputs": outputs,
     }
     return write_json(record, folder / "run.json")

@@ -88,7 +88,8 @@ def test_files_say_they_are_synthetic() -> None:
     assert (pd.read_csv(DEMO / "communities.csv", dtype=str)["数据说明"] == "虚构示例数据").all()
     text = (DEMO / "region.toml").read_text(encoding="utf-8")
     assert 'name = "澄河县（虚构示例）"' in text
-    assert 'source = "虚构示例数据（coverage 项目生成）"' in text
+    assert 'source = "虚构示例数据（内置示例县台账）"' in text
+    assert 'organisation = "澄河县卫生健康局（虚构）"' in text
 
 
 def test_region_toml_is_valid() -> None:

@@ -50,7 +50,8 @@ DATA_NOTE = (
     "地名、代码、坐标、人口与台账均为虚构，不代表任何真实地区。"
 )
 DATA_DATE = "2025-12-31"
-SOURCE = "虚构示例数据（coverage 项目生成）"
+SOURCE = "虚构示例数据（内置示例县台账）"
+ORGANISATION = "澄河县卫生健康局（虚构）"
 _SHORT_NOTE = "虚构示例数据"
 
 _FACILITY_SHEETS: tuple[tuple[str, str, str], ...] = (
@@ -264,6 +265,7 @@ name = "{m.county_name}"
 code = "{m.county_code}"
 data_date = "{DATA_DATE}"
 source = "{SOURCE}"
+organisation = "{ORGANISATION}"
 strict = false
 metric_crs = "auto"
 

@@ -126,3 +126,13 @@ def test_map_command_writes_html_and_sheets(tiny_toml: Path, tmp_path: Path) -> 
     html = (tmp_path / "m" / "resource_map.html").read_text(encoding="utf-8")
     assert "测试县" in html and "leaflet" in html.lower()
     assert (tmp_path / "m" / "facilities.png").is_file()
+
+
+def test_run_reports_each_stage(tiny_toml: Path, tmp_path: Path) -> None:
+    from coverage.pipeline import StageEvent, run
+
+    events: list[StageEvent] = []
+    run(tiny_toml, out=tmp_path / "o", on_stage=events.append)
+    done = [e.stage for e in events if e.state == "done"]
+    assert done == ["validate", "network", "gaps", "access", "suggest", "maps", "report"]
+    assert events[-1].done == events[-1].total == 7

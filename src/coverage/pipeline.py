@@ -58,6 +58,7 @@ from coverage.targets import GapResult, gaps_for_region
 __all__ = [
     "CompareResult",
     "RunResult",
+    "StageEvent",
     "access_stage",
     "analyse_access",
     "analyse_gaps",
@@ -230,11 +231,34 @@ class RunResult:
     timings: Mapping[str, float] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class StageEvent:
+    """A stage of :func:`run` starting or finishing (for a progress display elsewhere).
+
+    ``stage`` is a code (``validate``, ``network``, ``gaps``, ``access``, ``suggest``,
+    ``maps``, ``report``); ``state`` is ``start`` or ``done``; ``done``/``total`` count the
+    finished stages; ``seconds`` is the stage's time when it is done.
+    """
+
+    stage: str
+    state: str
+    done: int
+    total: int
+    seconds: float
+
+
+StageCallback = Callable[[StageEvent], None]
+
+
 class _Progress:
     """Stage progress on a terminal (rich); silent when not a TTY, in CI or when quiet."""
 
-    def __init__(self, enabled: bool, total: int) -> None:
+    def __init__(self, enabled: bool, total: int,
+                 on_stage: StageCallback | None = None) -> None:
         self.enabled = enabled and sys.stderr.isatty() and not os.environ.get("CI")
+        self.on_stage = on_stage
+        self.total = total
+        self.done = 0
         self.timings: dict[str, float] = {}
         self._bar: Any = None
         if self.enabled:
@@ -249,13 +273,18 @@ class _Progress:
     def stage(self, name: str, label: str) -> Iterator[None]:
         if self._bar is not None:
             self._bar.update(self._task, description=label)
+        if self.on_stage is not None:
+            self.on_stage(StageEvent(name, "start", self.done, self.total, 0.0))
         log.info("stage %s: start", name)
         t0 = time.perf_counter()
         yield
         self.timings[name] = round(time.perf_counter() - t0, 3)
+        self.done += 1
         log.info("stage %s: %.2f s", name, self.timings[name])
         if self._bar is not None:
             self._bar.advance(self._task)
+        if self.on_stage is not None:
+            self.on_stage(StageEvent(name, "done", self.done, self.total, self.timings[name]))
 
     def close(self) -> None:
         if self._bar is not None:
@@ -264,7 +293,7 @@ class _Progress:
 
 def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
         overwrite: bool = False, strict: bool | None = None, scenario: str | None = None,
-        progress: bool = False) -> RunResult:
+        progress: bool = False, on_stage: StageCallback | None = None) -> RunResult:
     """Run every stage and write the output folder (see the module docstring).
 
     Parameters
@@ -282,10 +311,13 @@ def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
         Apply ``[scenarios.NAME]`` of the config.
     progress
         Show a progress bar on a terminal.
+    on_stage
+        Called with a :class:`StageEvent` as each stage starts and finishes (e.g. a web
+        page's live progress).
     """
     started = datetime.now().astimezone()
     cfg = _config(config, scenario)
-    bar = _Progress(progress, total=7)
+    bar = _Progress(progress, total=7, on_stage=on_stage)
     # one writer per output folder: a second run on the same folder fails here, at once
     with closing(bar), OutputLock(Path(out or "coverage-output")) as lock:
         with bar.stage("validate", "数据检查 validate"):

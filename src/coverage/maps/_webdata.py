@@ -294,6 +294,14 @@ def _vocab() -> dict[str, Any]:
 # ------------------------------------------------------------------------------- rates
 
 
+def _rate_text(rate: object, status: str | None) -> str:
+    """A rate as shown: the percentage, "—" where it does not apply, 无数据 where unknown."""
+    text = st.fmt_value("rate", rate)
+    if text:
+        return text
+    return "—" if status == "not_applicable" else vocab.GAP_STATUS.label("no_data")
+
+
 def _rates(layers: MapLayers, town_index: dict[str, int]) -> dict[str, Any]:
     """Indicators (headline first) and the township rows of each, display text included."""
     out: dict[str, Any] = {}
@@ -324,7 +332,7 @@ def _rates(layers: MapLayers, town_index: dict[str, int]) -> dict[str, Any]:
             rows["t"].append(town_index[code])
             rows["i"].append(len(inds) - 1)
             rows["cls"].append(list(st.RATE_CLASSES).index(cls))
-            rows["rate"].append(st.fmt_value("rate", row["rate"]) or "")
+            rows["rate"].append(_rate_text(row["rate"], status))
             rows["target"].append(st.fmt_value("target", row["target"]) or "")
             rows["num"].append(_fmt(row, "numerator"))
             rows["den"].append(_fmt(row, "denominator"))
@@ -338,7 +346,7 @@ def _rates(layers: MapLayers, town_index: dict[str, int]) -> dict[str, Any]:
     if county is not None and len(county):
         out["countyRates"] = [{
             "name": _text(row.get("indicator_name")) or _text(row.get("indicator_id")),
-            "rate": st.fmt_value("rate", row["rate"]) or "",
+            "rate": _rate_text(row["rate"], _text(row.get("status"))),
             "target": st.fmt_value("target", row["target"]) or "",
             "num": _fmt(row, "numerator"), "den": _fmt(row, "denominator"),
             "short": _fmt(row, "shortfall"),

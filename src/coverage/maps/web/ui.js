@@ -227,7 +227,7 @@
         var row = el("div", "cov-ind"); row.setAttribute("data-ind", ind.id);
         row.appendChild(el("div", "nm", ind.name));
         if (k < 0) { row.appendChild(el("div", "fig", "无数据")); box.appendChild(row); return; }
-        row.appendChild(figs([["现状", R.rate[k] || "无数据", "rate"], ["目标", R.target[k], "target"], ["", R.status[k], "status"]]));
+        row.appendChild(figs([["现状", R.rate[k], "rate"], ["目标", R.target[k], "target"], ["", R.status[k], "status"]]));
         row.appendChild(figs([["现有/应有", R.num[k] !== "" ? R.num[k] + "/" + R.den[k] : "", "numden"],
                               ["缺口", R.short[k], "shortfall"], ["未定位", R.unl[k], "unlocated"]]));
         box.appendChild(row);
@@ -236,7 +236,7 @@
       D.countyRates.forEach(function (r) {
         var row = el("div", "cov-ind");
         row.appendChild(el("div", "nm", r.name));
-        row.appendChild(figs([["现状", r.rate || "无数据", "rate"], ["目标", r.target, "target"], ["", r.status, "status"], ["缺口", r.short, "shortfall"]]));
+        row.appendChild(figs([["现状", r.rate, "rate"], ["目标", r.target, "target"], ["", r.status, "status"], ["缺口", r.short, "shortfall"]]));
         box.appendChild(row);
       });
     }

@@ -198,6 +198,15 @@ def test_choices_override_the_guesses(folder: Path) -> None:
                                                         "colour"}
     with pytest.raises(InputError):
         survey(folder, source="google")
+    with pytest.raises(InputError) as info:  # a choice for nothing is not dropped silently
+        survey(folder, sources={"社区.xlsx": "amap"}, roles={"社区.csv": {"网格员": "id"}})
+    found = {p.code: p for p in info.value.problems}
+    assert set(found) == {"unknown_source_id", "unknown_column"}
+    assert "社区.csv" in found["unknown_source_id"].fix
+    assert "网格员人数" in found["unknown_column"].fix
+    with pytest.raises(InputError) as info:
+        plan_region(sv, choices=Choices(ledgers={"台账.xlsx#村居": ("villages",)}))
+    assert info.value.problems[0].code == "unknown_kind"
 
 
 def test_unknown_columns_are_reported_not_dropped() -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from coverage._clean import build_lookup, normalize_cell, parse_bool, parse_grade
-from coverage.problems import Problem
+from coverage.problems import InputError, Problem
 from coverage.scaffold._choices import Choices
 from coverage.scaffold._columns import number_share, status_guess
 from coverage.scaffold._crs import ANSWER_FIX
@@ -176,6 +176,7 @@ def plan_region(survey: Survey, *, choices: Choices | None = None) -> Plan:
         survey = survey_folder(survey.folder, source=ch.source or survey.source_answer,
                                max_file_mb=survey.max_file_mb, header_rows=ch.header_rows,
                                roles=ch.roles, uses=ch.uses, sources=ch.sources)
+    _check_ledger_choices(survey, ch)
     # files that are not used cannot stop the draft: their problems are notes
     problems: list[Problem] = [replace(p, severity="warning") for p in survey.problems]
     layers_src = _assign(survey.sources, "layer", problems)
@@ -223,6 +224,22 @@ def plan_region(survey: Survey, *, choices: Choices | None = None) -> Plan:
     return Plan(name, code, name_reason, code_reason, admin,
                 tuple(layers[k] for k in KIND.codes if k in layers), division, network,
                 tuple(problems), survey, ch)
+
+
+def _check_ledger_choices(survey: Survey, ch: Choices) -> None:
+    keys = {s.id for s in survey.sources} | {s.path.as_posix() for s in survey.sources}
+    bad = []
+    for key, kinds in ch.ledgers.items():
+        if key not in keys:
+            bad.append(Problem(None, None, f"ledgers.{key}", key,
+                               "没有这个文件或工作表 (no such source)",
+                               "use one of: " + ", ".join(s.id for s in survey.sources),
+                               code="unknown_source_id"))
+        bad.extend(Problem(None, None, f"ledgers.{key}", k, "未知的图层类别 (unknown kind)",
+                           "use one of: " + ", ".join(KIND.codes), code="unknown_kind")
+                   for k in kinds if k not in KIND)
+    if bad:
+        raise InputError(bad, title="选择有问题 (choices problems)")
 
 
 def _assign(sources: Sequence[SourceSurvey], use: str, problems: list[Problem]

@@ -78,6 +78,7 @@ def survey(folder: str | Path, *, source: str | None = None, max_file_mb: float 
         answer_crs(answer)
     loaded, problems = load_sources(root, max_bytes=int(max_file_mb * 2**20),
                                     header_rows=dict(header_rows or {}))
+    _check_keys(loaded, header_rows=header_rows, roles=roles, uses=uses, sources=sources)
     hint = lon_hint(loaded)
     built = tuple(build_source(s, lon_hint=hint, answer=source,
                                own_answer=_for(sources, s), roles=_for(roles, s),
@@ -96,6 +97,30 @@ def survey(folder: str | Path, *, source: str | None = None, max_file_mb: float 
             "and tables of villages, schools … (XLSX/CSV with 名称, 代码 and 经度/纬度 columns)",
             code="nothing_usable")])
     return result
+
+
+def _check_keys(loaded: list[Loaded], **choices: Mapping[str, object] | None) -> None:
+    """Every choice names a source (by id or file) and, for roles, one of its headers."""
+    ids = {s.id: s for s in loaded}
+    files = {s.path.as_posix() for s in loaded}
+    problems = []
+    for name, mapping in choices.items():
+        for key, value in (mapping or {}).items():
+            if key not in ids and key not in files:
+                problems.append(Problem(
+                    None, None, f"{name}.{key}", key, "没有这个文件或工作表 (no such source)",
+                    "use one of: " + ", ".join(ids), code="unknown_source_id"))
+            elif name == "roles" and isinstance(value, Mapping):
+                headers = {h for s in loaded if key in (s.id, s.path.as_posix())
+                           for h in s.headers}
+                for header in value:
+                    if header not in headers:
+                        problems.append(Problem(
+                            None, None, f"roles.{key}.{header}", header,
+                            "没有这一列 (no such column)",
+                            "use one of: " + ", ".join(sorted(headers)), code="unknown_column"))
+    if problems:
+        raise InputError(problems, title="选择有问题 (choices problems)")
 
 
 def _for(mapping: Mapping[str, object] | None, src: Loaded) -> object:

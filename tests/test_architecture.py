@@ -27,7 +27,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("load", ("coverage.load",)),
     ("stages", ("coverage.targets", "coverage.access", "coverage.suggest")),
     ("presentation", ("coverage.present", "coverage.maps")),
-    ("composition", ("coverage.pipeline", "coverage.datasets", "coverage.batch")),
+    ("composition", ("coverage.pipeline", "coverage.datasets", "coverage.batch",
+                     "coverage.scaffold")),
     ("interface", ("coverage.cli", "coverage.web", "coverage")),
 ]
 #: Words that are display labels of codes: only the glossary and presentation may hold them.

@@ -70,7 +70,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="load and check a region; print counts per layer")
     _add_region(p)
+    _add_out(p)
     p.set_defaults(func=_cmd_validate)
+
+    _add_init_parsers(sub)
 
     p = sub.add_parser("gaps", help="completion rates vs targets and shortfalls per township")
     _add_region(p)
@@ -162,6 +165,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from coverage.load import load_region
     from coverage.present.region import summary_table
 
+    if args.out is not None:
+        return _cmd_check_map(args, validate=True)
     region = load_region(args.region, strict=args.strict)
     say(f"✓ {region.name} ({region.code}): 数据检查通过 (no errors)")
     say(f"  度量坐标系 metric CRS: {region.metric_crs.name} (EPSG:{region.metric_crs.to_epsg()})")
@@ -170,6 +175,98 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if found:
         say()
         say(grouped_warnings(found))
+    return 0
+
+
+def _add_init_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="draft a region TOML from a folder of the planner's files")
+    p.add_argument("folder", type=Path, help="folder of XLSX/CSV tables and boundary files")
+    p.add_argument("--source", action="append", default=[], metavar="[FILE=]SOURCE",
+                   help="where the longitudes/latitudes come from: amap or tencent (GCJ-02), "
+                        "baidu (BD-09), gps or wgs84, tianditu or cgcs2000; or EPSG:45xx for "
+                        "metres without a zone number; FILE=SOURCE answers for one file or "
+                        "sheet (repeatable)")
+    p.add_argument("--name", default="", help="the region's name (default: from the files)")
+    p.add_argument("--code", default="", help="the 6-digit county code (default: from codes)")
+    p.add_argument("--choices", type=Path, metavar="JSON",
+                   help="overrides of any guess, as JSON (see coverage.scaffold.Choices)")
+    p.add_argument("--out", type=Path, help="the draft TOML (default FOLDER/region.toml; an "
+                   "existing file is never replaced)")
+    p.add_argument("--no-check", action="store_true", help="do not load the draft to check it")
+    p.set_defaults(func=_cmd_init)
+
+    p = sub.add_parser("check-map", help="HTML and PNG map of the boundary gaps, overlaps and "
+                                         "point placements the loader found")
+    _add_region(p)
+    _add_out(p, "coverage-check")
+    p.set_defaults(func=_cmd_check_map)
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    import json
+
+    from coverage.scaffold import Choices, report_text, survey, write_draft
+
+    data: dict[str, object] = {}
+    if args.choices is not None:
+        try:
+            data = json.loads(args.choices.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as exc:
+            raise InputError.single(f"cannot read the choices: {exc}", file=str(args.choices),
+                                    fix="give a JSON file such as {\"source\": \"amap\"}"
+                                    ) from None
+    per_file = dict(data.get("sources") or {})  # type: ignore[call-overload]
+    for answer in args.source:
+        target, eq, value = answer.rpartition("=")
+        if eq:
+            per_file[target] = value
+        else:
+            data["source"] = value
+    data["sources"] = per_file
+    for key, value in (("region_name", args.name), ("region_code", args.code)):
+        if value:
+            data[key] = value
+    choices = Choices.from_mapping(data)
+    sv = survey(args.folder, source=choices.source)
+    files = write_draft(args.folder, sv, choices=choices, out=args.out,
+                        check=not args.no_check)
+    say(report_text(files.plan, draft=files.toml, check=files.check, brief=True))
+    say(f"✓ 草稿 (draft): {files.toml}")
+    say(f"  报告 (report): {files.report}  ·  {files.report_json}")
+    return 0
+
+
+def _cmd_check_map(args: argparse.Namespace, *, validate: bool = False) -> int:
+    from coverage.load import load_region
+    from coverage.present.checkmap import region_for_check_map, write_check_map
+
+    error: InputError | None = None
+    region = None
+    if validate:
+        try:
+            region = load_region(args.region, strict=args.strict)
+            tolerance = region.diagnostics.tiling_tolerance
+        except InputError as exc:
+            if not any(p.code.startswith("tiling_") for p in exc.problems):
+                raise
+            error = exc  # drawn first: the gaps above the tolerance are what to look at
+    if region is None:
+        region, tolerance = region_for_check_map(args.region)
+    with _out_dir(args, "check", required=True) as out:
+        assert out is not None
+        files = write_check_map(region, out, tolerance=tolerance)
+    say(f"✓ 检查图 (check map): {files.html}  ·  {files.png}")
+    if error is not None:
+        raise error
+    if validate:
+        from coverage.present.region import summary_table
+
+        say(f"✓ {region.name} ({region.code}): 数据检查通过 (no errors)")
+        say(summary_table(region).to_string(index=False))
+        found = [*region.problems, *_LOG.drain()]
+        if found:
+            say()
+            say(grouped_warnings(found))
     return 0
 
 

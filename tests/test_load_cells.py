@@ -304,6 +304,8 @@ def test_utf8_shapefile_with_a_name_cut_mid_character(tmp_path: Path) -> None:
     cols["population"] = "常住人"
     region = load_region(write_region(tmp_path, file="v.shp", columns=cols))
     assert region.layer("village")["population"].tolist() == [1200, 800, 900, 700]
+    # the values are UTF-8 text too, not only the field names (pandas' string dtype)
+    assert region.layer("village")["name"].tolist() == [r[1] for r in ROWS]
     warn = _one(region.problems, "dbf_field_name_cut")
     assert "'常住人'" in warn.message and "gbk" not in warn.fix.lower()
     assert "3 Chinese characters" in warn.fix

@@ -92,7 +92,8 @@ def test_contents_page_numbers_and_properties(doc: Any) -> None:
     assert "> PAGE <" in footer
     assert doc.settings.element.find(f"{W}updateFields") is not None
     cp = doc.core_properties
-    assert cp.author == "未注明" and cp.last_modified_by == "未注明"  # the demo names no unit
+    # the demo's region names its 编制单位 ([region] organisation)
+    assert cp.author == "澄河县卫生健康局（虚构）" == cp.last_modified_by
     assert cp.title == "澄河县（虚构示例）社会心理服务体系建设评估报告"
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from coverage import load_region
+from coverage import load_config, load_region
 from coverage.region import located_mask
 from coverage.scaffold import plan_region, survey, write_draft
 
@@ -81,11 +81,12 @@ def test_real_county_draft_validates_after_the_source_answer(ref: Path, tmp_path
     assert "county" in {c.header for c in src.unplaced}
 
 
-def test_outline_without_attributes_is_a_question_not_a_crash(ref: Path, tmp_path: Path
-                                                              ) -> None:
+def test_outline_without_attributes_takes_the_region_code(ref: Path, tmp_path: Path) -> None:
+    # the fence as published, a bare geometry: the county level needs no code/name columns,
+    # it takes [region] code and name (from the 12-digit village codes here)
     folder, _, _ = _county_folder(ref, tmp_path / "sishui", "370831", bare=True)
     files = write_draft(folder, source="amap")
-    (problem,) = [p for p in files.plan.questions if p.code == "boundary_without_attributes"]
-    assert problem.severity == "error" and "QGIS" in problem.fix
-    assert not files.check.ran and "first" in files.check.reason
-    assert "fence_370831.json" in files.report.read_text(encoding="utf-8")
+    assert not [p for p in files.plan.questions if p.code == "boundary_without_attributes"]
+    assert files.check.ran and files.check.ok, files.check
+    region = load_region(load_config(files.toml))
+    assert region.county["code"].tolist() == ["370831"]

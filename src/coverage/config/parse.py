@@ -38,13 +38,8 @@ from coverage.config.model import (
     default_services,
 )
 from coverage.problems import ConfigError, Problems
-from coverage.vocabulary import (
-    ADMIN_LEVELS,
-    CANONICAL_FIELDS,
-    KNOWN_KINDS,
-    STATUS_SYNONYMS,
-    STATUSES,
-)
+from coverage.synonyms import STATUS_SYNONYMS
+from coverage.vocabulary import ADMIN_LEVELS, CANONICAL_FIELDS, KNOWN_KINDS, STATUSES
 
 __all__ = ["apply_scenario", "load_config", "parse_config"]
 
@@ -325,8 +320,9 @@ def _parse_admin(r: _Reader, value: Any) -> tuple[AdminConfig, ...]:
             continue
         out.append(AdminConfig(
             level=level, file=file,
-            code_column=r.get(item, key, "code_column", str, "", required=True),
-            name_column=r.get(item, key, "name_column", str, "", required=True),
+            # a county outline may be a bare geometry: its code and name are the region's
+            code_column=r.get(item, key, "code_column", str, "", required=level != "county"),
+            name_column=r.get(item, key, "name_column", str, "", required=level != "county"),
             parent_column=r.get(item, key, "parent_column", str, ""),
             layer=r.get(item, key, "layer", str, ""),
             crs=r.get(item, key, "crs", str, ""),

@@ -75,7 +75,8 @@ def load_region(config: RegionConfig | str | Path, *, strict: bool | None = None
 
     admin: dict[str, gpd.GeoDataFrame] = {}
     for a in cfg.admin:
-        gdf = load_admin(a, problems, max_bytes=max_bytes)
+        gdf = load_admin(a, problems, max_bytes=max_bytes, region_code=cfg.region.code,
+                         region_name=cfg.region.name)
         if gdf is not None:
             admin[a.level] = gdf
     if any(a.level not in admin for a in cfg.admin if a.level in ("county", "township")):

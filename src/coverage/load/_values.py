@@ -28,7 +28,8 @@ from coverage._clean import (
 from coverage.config import LayerConfig
 from coverage.load._frame import LayerFrame, Source
 from coverage.problems import Problems
-from coverage.vocabulary import CANONICAL_FIELDS, KIND, STATUS_SYNONYMS, SUBTYPE_SYNONYMS
+from coverage.synonyms import STATUS_SYNONYMS, SUBTYPE_SYNONYMS
+from coverage.vocabulary import CANONICAL_FIELDS, KIND
 
 __all__ = ["LIMITS", "check_codes", "check_names", "normalise_codes", "typed_columns"]
 

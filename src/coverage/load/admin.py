@@ -6,6 +6,7 @@ codes when no polygons are given are :mod:`coverage.load._hierarchy`'s.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import itertools
 from collections.abc import Mapping
@@ -60,9 +61,14 @@ def missing_columns(
     return bad
 
 
-def load_admin(a: AdminConfig, problems: Problems, *, max_bytes: int = readers.DEFAULT_MAX_BYTES
-               ) -> gpd.GeoDataFrame | None:
-    """Read one ``[[admin]]`` level into ``code``, ``name``, ``parent_code``, ``geometry``."""
+def load_admin(a: AdminConfig, problems: Problems, *, max_bytes: int = readers.DEFAULT_MAX_BYTES,
+               region_code: str = "", region_name: str = "") -> gpd.GeoDataFrame | None:
+    """Read one ``[[admin]]`` level into ``code``, ``name``, ``parent_code``, ``geometry``.
+
+    A county outline given without ``code_column``/``name_column`` (a bare geometry, as
+    many published outlines are) takes the region's code and name; its features are merged
+    into one.
+    """
     fname = str(a.file)
     notes: list[Problem] = []
     try:
@@ -73,6 +79,13 @@ def load_admin(a: AdminConfig, problems: Problems, *, max_bytes: int = readers.D
         problems.extend(exc.problems)
         return None
     problems.extend(notes)
+    if a.level == "county" and not (a.code_column and a.name_column):
+        geom = shapely.union_all(raw.geometry.to_numpy())
+        raw = gpd.GeoDataFrame(
+            {a.code_column or "_code": [region_code], a.name_column or "_name": [region_name]},
+            geometry=[geom], crs=raw.crs)
+        a = dataclasses.replace(a, code_column=a.code_column or "_code",
+                                name_column=a.name_column or "_name")
     want = {"code_column": a.code_column, "name_column": a.name_column}
     if a.parent_column:
         want["parent_column"] = a.parent_column

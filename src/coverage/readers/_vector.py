@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 
 from coverage.problems import InputError, Problem
@@ -141,7 +142,9 @@ def _redecode(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     geom = gdf.geometry.name
     out = gdf.rename(columns={c: fix(c) for c in gdf.columns if c != geom})
     for col in out.columns:
-        if col != geom and out[col].dtype == object:
+        # object columns, and pandas' string dtype (the default for text from pandas 3 on)
+        if col != geom and (out[col].dtype == object
+                            or pd.api.types.is_string_dtype(out[col].dtype)):
             out[col] = out[col].map(lambda v: fix(v) if isinstance(v, str) else v)
     return out
 

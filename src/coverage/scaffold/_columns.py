@@ -1,6 +1,6 @@
 """Which column is which: headers matched against the glossary's synonyms, checked by values.
 
-A header equal to a synonym of :data:`coverage.vocabulary.HEADER_SYNONYMS` scores 1; a header
+A header equal to a synonym of :data:`coverage.synonyms.HEADER_SYNONYMS` scores 1; a header
 that contains one (心理咨询室建设情况 ⊃ 建设情况) scores by how much of the header the synonym
 covers.  The values then confirm or contradict: longitudes that are not numbers, "codes" that
 repeat, statuses that are not statuses.  Each role goes to one column, the surest first; the
@@ -23,7 +23,7 @@ from coverage._clean import (
 )
 from coverage.coordinates import parse_coordinate
 from coverage.scaffold._model import ColumnGuess, Reason, RoleGuess
-from coverage.vocabulary import HEADER_SYNONYMS, IGNORED_HEADERS, STATUS_SYNONYMS
+from coverage.synonyms import HEADER_SYNONYMS, IGNORED_HEADERS, STATUS_SYNONYMS
 
 __all__ = [
     "ADMIN_ROLES",

@@ -22,7 +22,8 @@ from coverage.coordinates import guess_gauss_kruger, parse_coordinate
 from coverage.problems import InputError
 from coverage.scaffold._columns import norm_header
 from coverage.scaffold._model import CRSGuess, Reason
-from coverage.vocabulary import COORD_SOURCE, COORD_SOURCE_CRS, COORD_SOURCE_SYNONYMS
+from coverage.synonyms import COORD_SOURCE_CRS, COORD_SOURCE_SYNONYMS
+from coverage.vocabulary import COORD_SOURCE
 
 __all__ = [
     "ANSWER_FIX",

@@ -2,7 +2,7 @@
 
 The evidence, weighed together: the geometry (polygons are boundaries, points or coordinate
 columns a layer), words in the file and sheet names and the title row
-(:data:`coverage.vocabulary.KIND_HINTS`, :data:`~coverage.vocabulary.LEVEL_HINTS`), telling
+(:data:`coverage.synonyms.KIND_HINTS`, :data:`~coverage.synonyms.LEVEL_HINTS`), telling
 columns (学段 → school, 医院等级 → hospital), how the unit names end (…村, …社区, …小学), and
 the length of the codes (12 digits: villages and communities; 9: townships; 6: a county).
 """
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from coverage.scaffold._columns import norm_header
 from coverage.scaffold._model import Reason, UseGuess
-from coverage.vocabulary import KIND_HINTS, LEVEL_HINTS
+from coverage.synonyms import KIND_HINTS, LEVEL_HINTS
 
 __all__ = ["code_digits", "guess_use", "hint_words"]
 

@@ -24,7 +24,8 @@ from coverage.scaffold._columns import number_share, status_guess
 from coverage.scaffold._crs import ANSWER_FIX
 from coverage.scaffold._model import CRSGuess, Reason, SourceSurvey, Survey, problem_dict
 from coverage.scaffold._survey import survey as survey_folder
-from coverage.vocabulary import KIND, STATUS_SYNONYMS, SUBTYPE_SYNONYMS
+from coverage.synonyms import STATUS_SYNONYMS, SUBTYPE_SYNONYMS
+from coverage.vocabulary import KIND
 
 __all__ = ["Plan", "PlannedAdmin", "PlannedLayer", "PlannedLedger", "fits", "plan_region"]
 
@@ -440,6 +441,8 @@ def _join_ledgers(sources: Sequence[SourceSurvey], layers: dict[str, PlannedLaye
 def _admin(s: SourceSurvey, level: str, problems: list[Problem]) -> PlannedAdmin:
     roles = s.roles
     missing = [n for n in ("id", "name") if n not in roles]
+    if missing and level == "county":
+        missing = []  # a bare county outline takes the region's code and name ([region])
     if missing:
         problems.append(Problem(
             s.path.as_posix(), None, None, ", ".join(s.roles.values()) or None,

@@ -31,6 +31,7 @@ __all__ = [
     "check_solution",
     "compact_fixed",
     "gap_of",
+    "lp_dual_bound",
     "new_highs",
     "solve_lp",
     "solve_milp",
@@ -118,16 +119,65 @@ def _highs_lp(
 
 @dataclass(frozen=True)
 class LpOutcome:
-    """Optimal basic solution of an LP relaxation with its reduced costs.
+    """Optimal basic solution of an LP relaxation with a bound and reduced costs checked in
+    numpy.
 
-    ``x`` is ``None`` unless HiGHS proved optimality.  ``reduced_cost`` is HiGHS's column
-    dual: for a maximization, ``<= 0`` at a lower bound and ``>= 0`` at an upper bound.
+    ``x`` is ``None`` unless HiGHS proved optimality.  ``objective`` is not HiGHS's claim
+    but the Lagrangian bound of HiGHS's row duals ``y`` recomputed here
+    (:func:`lp_dual_bound`): valid for *any* ``y``, and equal to the LP optimum (up to
+    rounding) when ``y`` is optimal.  ``reduced_cost`` is ``c - A^T y`` for that ``y``: for
+    a maximization ``<= 0`` at a lower bound and ``>= 0`` at an upper bound, and any
+    solution moving a column off its bound loses ``|reduced_cost|`` against ``objective``
+    (so reduced-cost fixing from these numbers is exact).  ``claimed`` is HiGHS's own
+    objective.
     """
 
     x: np.ndarray | None
     objective: float
     reduced_cost: np.ndarray | None
     seconds: float
+    claimed: float = float("nan")
+
+
+def lp_dual_bound(
+    *,
+    c: np.ndarray,
+    A: sp.spmatrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    y: np.ndarray,
+    maximize: bool,
+    offset: float = 0.0,
+) -> tuple[float, np.ndarray]:
+    """A proven bound on ``opt c@x + offset`` over the LP from any row multipliers ``y``.
+
+    For a minimization and any ``y``: ``c@x = y@(A x) + d@x`` with ``d = c - A^T y``; over
+    the box and row ranges each term is at least its value at the right end, so
+    ``sum_i min(y_i l_i, y_i u_i) + sum_j min(d_j lo_j, d_j hi_j) + offset`` bounds every
+    feasible ``x`` from below (from above for a maximization, with max).  Multipliers that
+    would need an infinite row bound are set to 0 (still valid).  Returns ``(bound, d)``;
+    the bound is ``∓inf`` when a column with an infinite bound has a nonzero ``d``.
+    """
+    sign = 1.0 if maximize else -1.0  # work on min(-c) for a maximization
+    cc = -sign * np.asarray(c, dtype=float)
+    yy = -sign * np.asarray(y, dtype=float)
+    rl = np.asarray(row_lower, dtype=float)
+    ru = np.asarray(row_upper, dtype=float)
+    yy = np.where((yy > 0) & ~np.isfinite(rl), 0.0, yy)
+    yy = np.where((yy < 0) & ~np.isfinite(ru), 0.0, yy)
+    d = cc - sp.csr_matrix(A).T @ yy
+    row = np.where(yy > 0, yy * np.where(np.isfinite(rl), rl, 0.0),
+                   np.where(yy < 0, yy * np.where(np.isfinite(ru), ru, 0.0), 0.0))
+    lo = np.asarray(col_lower, dtype=float)
+    hi = np.asarray(col_upper, dtype=float)
+    with np.errstate(invalid="ignore"):
+        col = np.where(d > 0, d * lo, np.where(d < 0, d * hi, 0.0))
+    bound = float(row.sum() + col.sum())
+    if not np.isfinite(bound):
+        bound = -np.inf
+    return -sign * bound + float(offset), -sign * d
 
 
 def solve_lp(
@@ -148,7 +198,8 @@ def solve_lp(
     Same arguments as :func:`solve_milp` without integrality, plus ``method``: dual
     simplex, or HiGHS's interior point method followed by crossover (much faster on large
     covering LPs, whose simplex runs are long and degenerate).  Both return a basic
-    optimal solution, so the reduced costs are exact at the optimum.
+    optimal solution.  The bound and reduced costs returned are recomputed from HiGHS's row
+    duals (:func:`lp_dual_bound`), so they hold whatever HiGHS got wrong.
     """
     t0 = time.perf_counter()
     lp = _highs_lp(c, A, row_lower, row_upper, col_lower, col_upper, maximize, offset)
@@ -163,12 +214,19 @@ def solve_lp(
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return LpOutcome(None, float("nan"), None, time.perf_counter() - t0)
     sol = h.getSolution()
-    return LpOutcome(
-        np.asarray(sol.col_value, dtype=float),
-        float(h.getInfo().objective_function_value),
-        np.asarray(sol.col_dual, dtype=float),
-        time.perf_counter() - t0,
-    )
+    claimed = float(h.getInfo().objective_function_value)
+    y = np.asarray(sol.row_dual, dtype=float)
+    kw = dict(c=c, A=A, row_lower=row_lower, row_upper=row_upper, col_lower=col_lower,
+              col_upper=col_upper, maximize=maximize, offset=offset)
+    # the bound is valid for either sign of y; HiGHS's convention gives the tight one
+    b1, d1 = lp_dual_bound(**kw, y=y)  # type: ignore[arg-type]
+    b2, d2 = lp_dual_bound(**kw, y=-y)  # type: ignore[arg-type]
+    better = (b1 <= b2) if maximize else (b1 >= b2)
+    bound, d = (b1, d1) if better else (b2, d2)
+    if abs(bound - claimed) > 1e-6 * max(1.0, abs(claimed)):
+        logger.info("LP: HiGHS claims %.12g, its duals prove %.12g", claimed, bound)
+    return LpOutcome(np.asarray(sol.col_value, dtype=float), bound, d,
+                     time.perf_counter() - t0, claimed)
 
 
 _FEAS_TOL = 1e-6

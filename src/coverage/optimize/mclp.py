@@ -17,8 +17,18 @@ relaxation gives an upper bound and reduced costs; the MILP restricted to the ca
 the LP uses often improves the incumbent; candidates whose reduced cost proves they cannot
 flip profitably are fixed; HiGHS then solves the remaining MILP, compacted (fixed sites and
 settled coverage rows substituted out, its own presolve off), warm-started from the
-incumbent (skipped when the incumbent already meets the LP bound).  If fewer than ``p``
-sites are useful, the selection is padded to ``p`` sites.
+incumbent (skipped when the incumbent already meets the LP bound).
+
+``p``: without a budget exactly ``p`` new sites (an optimum using fewer is padded, note
+``padded``); with a budget at most ``p``: new sites covering nothing of their own are
+dropped, affordable sites that still cover something are added (a proven optimum never
+changes), and ``limited_by`` says why fewer than ``p`` were chosen.
+
+Nothing is taken on trust: the LP bound and reduced costs are recomputed from HiGHS's
+duals (:func:`~coverage.optimize._highs.lp_dual_bound`), MILP solutions are checked row
+by row (:func:`~coverage.optimize._highs.solve_milp`), and the final selection is
+re-evaluated on the unreduced matrix and checked against every rule before its status is
+decided (:mod:`coverage.optimize._finish`).
 """
 
 from __future__ import annotations

@@ -106,8 +106,17 @@ class LocationProblem:
     def __post_init__(self) -> None:
         problems: list[Problem] = []
         set_ = object.__setattr__
-        cov = None if self.coverage is None else as_coverage(self.coverage)
-        trav = None if self.travel is None else as_cost(self.travel, name="travel")
+        cov = trav = None
+        try:
+            cov = None if self.coverage is None else as_coverage(self.coverage)
+        except InputError as err:
+            problems += err.problems
+        try:
+            trav = None if self.travel is None else as_cost(self.travel, name="travel")
+        except InputError as err:
+            problems += err.problems
+        if problems:  # the matrices fix the shapes every other check needs
+            raise InputError(problems)
         if cov is None and trav is None:
             raise InputError.single("a location problem needs coverage or travel",
                                     column="coverage",
@@ -125,7 +134,11 @@ class LocationProblem:
         set_(self, "coverage", cov)
         set_(self, "travel", None if trav is None else _readonly(trav))
         raw_w = self.weights
-        weights = as_weights(None if raw_w is None or np.size(raw_w) == 0 else raw_w, n)
+        try:
+            weights = as_weights(None if raw_w is None or np.size(raw_w) == 0 else raw_w, n)
+        except InputError as err:  # reported with every other problem below
+            problems += err.problems
+            weights = np.ones(n)
         set_(self, "weights", _readonly(np.array(weights, dtype=float)))
         masks = {}
         for name in ("existing", "forced", "excluded"):

@@ -27,9 +27,11 @@ Stop codes (:data:`StopReason`), why the run ended
     ``time_limit``
         The time limit was reached.
     ``solver_mismatch``
-        The MILP solver's answer failed the check (a returned solution breaking a row, or an
-        objective different from the one claimed) and could not be repaired in the time
-        left; the best checked selection is returned with its true gap.
+        The MILP solver's answer failed the check (a returned solution breaking a row, an
+        objective different from the one claimed, infeasibility claimed against a checked
+        start) and could not be repaired in the time left, or the solver stopped for
+        another reason (an error); the best checked selection is returned with its true
+        gap.
 
 ``limited_by`` (:data:`LimitedBy`), why fewer than ``p`` new sites were chosen
     ``budget``
@@ -66,6 +68,9 @@ Infeasibility reason codes (:class:`InfeasibilityReason`; the numbers are in ``v
     ``rules_conflict``
         The MILP solver proved that no selection meets the rules together, with no simpler
         explanation (e.g. the budget and the group minimums interact).
+    ``candidates_short``
+        Exactly ``p`` new sites are asked for but only ``have`` candidates are allowed
+        (internal use: :func:`~coverage.optimize.solve` builds all candidates instead).
 
 Note codes (:class:`Note`): facts about a feasible result
     ``all_candidates``

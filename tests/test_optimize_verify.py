@@ -136,7 +136,7 @@ def test_options_a_model_does_not_take_are_rejected_by_name() -> None:
     # every problem at once, each naming the option and the model
     with pytest.raises(InputError) as err:
         solve(prob, model="lscpb", p=1, share=0.5, objective="travel")
-    assert all(f"model lscpb" in str(p.message) for p in err.value.problems)
+    assert all("model lscpb" in str(p.message) for p in err.value.problems)
     assert {p.column for p in err.value.problems} == {"p", "share", "objective"}
 
 

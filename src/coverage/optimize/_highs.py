@@ -219,8 +219,8 @@ def solve_lp(
     kw = dict(c=c, A=A, row_lower=row_lower, row_upper=row_upper, col_lower=col_lower,
               col_upper=col_upper, maximize=maximize, offset=offset)
     # the bound is valid for either sign of y; HiGHS's convention gives the tight one
-    b1, d1 = lp_dual_bound(**kw, y=y)  # type: ignore[arg-type]
-    b2, d2 = lp_dual_bound(**kw, y=-y)  # type: ignore[arg-type]
+    b1, d1 = lp_dual_bound(**kw, y=y)
+    b2, d2 = lp_dual_bound(**kw, y=-y)
     better = (b1 <= b2) if maximize else (b1 >= b2)
     bound, d = (b1, d1) if better else (b2, d2)
     if abs(bound - claimed) > 1e-6 * max(1.0, abs(claimed)):

@@ -144,6 +144,7 @@ def coverage_model(
             is_open = padded
     elif rules.budget is not None:
         is_open = fill_useful(csc, w, rules, trim_useless(csc, w, rules, is_open))
+    t_check = time.perf_counter()
     open_idx = np.nonzero(is_open)[0]
     covered = np.asarray(csc[:, open_idx].sum(axis=1)).ravel() > 0
     objective = float(w[covered].sum())
@@ -151,6 +152,7 @@ def coverage_model(
         bound = objective  # every allowed site is open: nothing can cover more
     v = verdict(model, objective, bound, maximize=True, stop=stop,
                 violations=rules.violations(is_open))
+    stats["check_seconds"] = stats.get("check_seconds", 0.0) + time.perf_counter() - t_check
     if v.status == "no_solution":
         return no_solution_result(model, seconds=time.perf_counter() - t0, stop=v.stop,
                                   p=plan.requested, uncoverable=uncoverable)
@@ -284,12 +286,12 @@ def _coverage_milp(
         x_best: np.ndarray | None = start
         bound = lp_bound
         stop: StopReason = "completed"
-        milp_seconds = 0.0
+        milp_seconds = check_seconds = 0.0
     else:
         remaining = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         out = _solve_compact(milp, merged, col_lo, col_hi, n_k, start=start,
                              time_limit=remaining, mip_gap=mip_gap)
-        milp_seconds, resolves = out.seconds, out.resolves
+        milp_seconds, resolves, check_seconds = out.seconds, out.resolves, out.check_seconds
         if out.x is None and start is None:
             if out.status == "infeasible":
                 return infeasible_result(model, [reason(
@@ -318,6 +320,7 @@ def _coverage_milp(
         "heuristic_objective": heur_obj,
         "milp_seconds": milp_seconds,
         "milp_resolves": float(resolves),
+        "check_seconds": check_seconds,
         "lp_bound": lp_bound,
         "lp_seconds": lp_seconds,
         "lp_fixed_candidates": float(n_fixed),

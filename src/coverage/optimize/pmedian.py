@@ -535,6 +535,7 @@ def _median_search(
     n_vars = 0
     lp_fixed = 0
     resolves = 0
+    check_seconds = 0.0
     # the Lagrangian bound (rounded up for integer data) may already meet the incumbent
     proven = best_open is not None and gap_of(best_obj, bound) <= max(mip_gap, 0.0)
     if proven:
@@ -575,6 +576,7 @@ def _median_search(
             options=_milp_options(start is not None, c.size),
         )
         milp_seconds += out.seconds
+        check_seconds += out.check_seconds
         resolves += out.resolves
         stop = out.stop
         if out.x is None:
@@ -619,6 +621,7 @@ def _median_search(
             "level_variables": float(n_vars),
             "milp_seconds": milp_seconds,
             "milp_resolves": float(resolves),
+            "check_seconds": check_seconds,
             "lp_fixed_sites": float(lp_fixed),
             "lagrangian_bound": lag_bound,
             "lagrangian_fixed_sites": float(lag_fixed),
@@ -758,6 +761,7 @@ def _finish_travel(
     capacity: np.ndarray | None = None,
 ) -> LocationResult:
     """Re-evaluate a selection on the full travel matrix, check the rules, decide status."""
+    t_check = time.perf_counter()
     pos = w > 0
     violations = rules.violations(best_open)
     if assign is None:
@@ -776,6 +780,8 @@ def _finish_travel(
         violations.append("a demand row with positive weight reaches no open site")
     objective = float(w[pos] @ d[pos]) if not violations else float("nan")
     v = verdict(model, objective, bound, maximize=False, stop=stop, violations=violations)
+    stats = {**stats, "check_seconds": stats.get("check_seconds", 0.0)
+             + time.perf_counter() - t_check}
     if v.status == "no_solution":
         return no_solution_result(model, seconds=time.perf_counter() - t0, stop=v.stop,
                                   p=plan.requested, uncoverable=unreachable)
@@ -896,4 +902,5 @@ def _capacitated(
     return _finish_travel(model, D, w, rules, plan, is_open, out.bound, out.stop, notes,
                           unreachable, n_rows=n_pos, t0=t0, assign=assign, capacity=cap,
                           stats={"milp_seconds": out.seconds,
-                                 "milp_resolves": float(out.resolves)})
+                                 "milp_resolves": float(out.resolves),
+                                 "check_seconds": out.check_seconds})

@@ -219,3 +219,33 @@ def test_zero_weight_rows_that_cannot_be_reached_do_not_block_pmedian() -> None:
     res = solve(LocationProblem(travel=blocked, weights=w), model="pmedian", p=2)
     assert res.status == "optimal" and res.uncoverable.tolist() == [2]
     assert res.note("uncoverable_demand") is not None and np.isfinite(res.objective)
+
+
+def test_a_run_in_which_highs_did_not_search_proves_nothing(monkeypatch) -> None:
+    """HiGHS refusing to run (e.g. a ``threads`` value it cannot take once its scheduler
+    exists) leaves stale numbers behind: no bound may come from them."""
+    import highspy
+
+    import coverage.optimize._highs as H
+
+    class Refusing(highspy.Highs):  # type: ignore[misc]
+        def run(self) -> object:
+            return highspy.HighsStatus.kError
+
+    def refusing() -> highspy.Highs:
+        h = Refusing()
+        h.setOptionValue("output_flag", False)
+        return h
+
+    monkeypatch.setattr(H, "new_highs", refusing)
+    out = solve_milp(**_cover_model(), start=np.ones(7))  # type: ignore[arg-type]
+    assert out.status == "feasible" and out.stop == "solver_mismatch"
+    assert out.objective == 7.0 and out.bound == -np.inf
+    out = solve_milp(**_cover_model())  # type: ignore[arg-type]
+    assert out.status == "no_solution" and out.x is None
+    # a whole model: the greedy fallback cover is returned as feasible, with no bound
+    res = solve(LocationProblem(coverage=COV, weights=W), model="lscp")
+    assert res.status == "feasible" and res.stop == "solver_mismatch"
+    assert res.gap == np.inf and COV[:, res.open_sites].any(axis=1).all()
+    res = solve(LocationProblem(coverage=COV, weights=W), model="lscp", warm_start=False)
+    assert res.status == "no_solution"

@@ -473,7 +473,7 @@ def solve_milp(
                      start_chk.x if give and start_chk is not None else None, threads, options)
     ms = highspy.HighsModelStatus
     worst = -np.inf if maximize else np.inf
-    if run.status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
+    if run.searched and run.status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
         if start_chk is None:
             return MilpOutcome(None, float("nan"), float("nan"), float("inf"), "infeasible",
                                "completed", time.perf_counter() - t0)
@@ -487,7 +487,7 @@ def solve_milp(
     if x_chk is not None and not x_chk.feasible:
         logger.warning("HiGHS solution (%s) breaks %s by %.3g; not used",
                        h_status_name(run.status), x_chk.where, x_chk.violation)
-    trusted = x_chk is None or x_chk.feasible
+    trusted = run.searched and (x_chk is None or x_chk.feasible)
     bound = run.bound if trusted and np.isfinite(run.bound) else -worst
     mismatch = (
         x_chk is not None and x_chk.feasible and np.isfinite(run.claimed)
@@ -529,16 +529,23 @@ def solve_milp(
     elif run.status != ms.kOptimal or mismatch or not trusted:
         stop = "solver_mismatch"
     if mismatch or not trusted:
-        logger.warning("HiGHS's answer failed the check and was not repaired: the best "
-                       "checked solution is returned as feasible")
+        logger.warning("HiGHS's answer is not usable (it failed the check, or HiGHS did not "
+                       "search): the best checked solution is returned as feasible")
     if best is None:
         return MilpOutcome(None, float("nan"), bound, float("inf"), "no_solution",
                            stop if stop != "completed" else "solver_mismatch", seconds,
                            run.claimed, check_seconds=checking)
     if not np.any(model["integer"]):
         bound = best.objective if run.status == ms.kOptimal and not mismatch else bound
-    # a bound cannot be beaten by a checked solution (float noise or an untrusted claim)
-    bound = max(bound, best.objective) if maximize else min(bound, best.objective)
+    # a proven bound cannot be beaten by a checked solution: within float noise it is
+    # clamped; beyond it, it proves nothing
+    beaten = best.objective - bound if maximize else bound - best.objective
+    if beaten > _OBJ_TOL * max(1.0, abs(best.objective)) * 1e3:
+        logger.warning("HiGHS's bound %.12g is beaten by a checked solution %.12g; dropped",
+                       bound, best.objective)
+        bound, trusted = -worst, False
+    elif np.isfinite(bound):
+        bound = max(bound, best.objective) if maximize else min(bound, best.objective)
     gap = gap_of(best.objective, bound)
     proven = run.status == ms.kOptimal and trusted and not mismatch
     status = "optimal" if gap == 0.0 and proven else "feasible"
@@ -558,6 +565,7 @@ class _Run:
     x: np.ndarray | None
     claimed: float
     bound: float
+    searched: bool = True
 
 
 def h_status_name(status: highspy.HighsModelStatus) -> str:
@@ -601,8 +609,18 @@ def _run_highs(
         sol.col_value = np.asarray(start, dtype=float)
         sol.value_valid = True
         h.setSolution(sol)
-    h.run()
+    ran = h.run()
     status = h.getModelStatus()
+    nobound = np.inf if maximize else -np.inf
+    if ran == highspy.HighsStatus.kError or status not in _SEARCHED:
+        # HiGHS did not search (an option it refused, a model or solver error): nothing
+        # it reports is a proof, and any solution is left to the caller's check
+        logger.warning("HiGHS run returned %s with model status %s", ran,
+                       h_status_name(status))
+        info = h.getInfo()
+        has_sol = info.primal_solution_status == highspy.kSolutionStatusFeasible
+        x = np.asarray(h.getSolution().col_value, dtype=float) if has_sol else None
+        return _Run(status, x, float("nan"), nobound, searched=False)
     info = h.getInfo()
     has_sol = info.primal_solution_status == highspy.kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value, dtype=float) if has_sol else None
@@ -612,8 +630,21 @@ def _run_highs(
     else:
         bound = claimed if status == highspy.HighsModelStatus.kOptimal else float("nan")
     if not np.isfinite(bound):
-        bound = np.inf if maximize else -np.inf
+        bound = nobound
     return _Run(status, x, claimed, bound)
+
+
+_SEARCHED = frozenset({
+    highspy.HighsModelStatus.kOptimal,
+    highspy.HighsModelStatus.kInfeasible,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible,
+    highspy.HighsModelStatus.kTimeLimit,
+    highspy.HighsModelStatus.kIterationLimit,
+    highspy.HighsModelStatus.kSolutionLimit,
+    highspy.HighsModelStatus.kInterrupt,
+})
+"""Model statuses after which HiGHS's ``mip_dual_bound`` comes from a real search (any other
+status, e.g. ``kNotset`` after a refused option, proves nothing)."""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ Usage::
     python benchmarks/bench_referee.py --n 60            # 600 instances, random seed
     python benchmarks/bench_referee.py --n 60 --seed 42  # replay a run
     python benchmarks/bench_referee.py --case pcenter --seed 42 --index 17 -v  # one
+    python benchmarks/bench_referee.py --n 30 --mip-gap 0.2  # early stops: bounds hold?
 
 Exit status 1 when any mismatch was found.
 """
@@ -70,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="share of larger instances (up to 120 x 30)")
     ap.add_argument("--case", default=None, help="with --index: replay one instance")
     ap.add_argument("--index", type=int, default=None)
+    ap.add_argument("--mip-gap", type=float, default=0.0,
+                    help="relative gap at which our solver may stop (checks the bounds of "
+                    "'feasible' answers)")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     seed = ref.referee_seed() if args.seed is None else args.seed
@@ -85,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         for k, inst in enumerate(insts):
             if args.index is not None and k != args.index:
                 continue
-            res = inst.run()
+            res = inst.run(mip_gap=args.mip_gap) if args.mip_gap and case != "pcenter" else (
+                inst.run())
             v = ref.referee(inst, res)
             if args.verbose:
                 print(f"{case} #{k} {inst.family} {inst.D.shape} {sorted(inst.options)}: "

@@ -646,6 +646,22 @@ def test_referee(case: str, seed: int) -> None:
     assert tally["optimal_ok"] > 0, dict(tally)
 
 
+@pytest.mark.parametrize("case", ["mclp", "lscp", "pmedian", "quota_cov", "lscpb"])
+def test_referee_with_a_gap_limit(case: str, seed: int) -> None:
+    """Stopped early (``mip_gap=0.2``): a ``feasible`` answer's bound must still hold."""
+    rng = np.random.default_rng([seed, 99, CASES.index(case)])
+    failures = []
+    for k in range(6):
+        opts = frozenset(o for o in OPTIONS if rng.random() < 0.4 and (
+            o != "p_all" or case in HAS_P))
+        inst = make_instance(rng, case, opts, medium=True)
+        v = referee(inst, inst.run(mip_gap=0.2))
+        if v.kind == "mismatch":
+            failures.append(f"instance {k} ({sorted(inst.options)}): {'; '.join(v.problems)}")
+    assert not failures, (f"{case} with mip_gap=0.2 (replay with {SEED_ENV}={seed}):\n"
+                          + "\n".join(failures))
+
+
 def test_referee_catches_a_wrong_optimum(seed: int) -> None:
     """The referee fails a result labelled optimal with a worse selection."""
     rng = np.random.default_rng(seed)

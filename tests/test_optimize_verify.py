@@ -226,7 +226,7 @@ def test_a_run_in_which_highs_did_not_search_proves_nothing(monkeypatch) -> None
     exists) leaves stale numbers behind: no bound may come from them."""
     import highspy
 
-    import coverage.optimize._highs as H
+    import coverage.optimize._highs as highs_module
 
     class Refusing(highspy.Highs):  # type: ignore[misc]
         def run(self) -> object:
@@ -237,7 +237,7 @@ def test_a_run_in_which_highs_did_not_search_proves_nothing(monkeypatch) -> None
         h.setOptionValue("output_flag", False)
         return h
 
-    monkeypatch.setattr(H, "new_highs", refusing)
+    monkeypatch.setattr(highs_module, "new_highs", refusing)
     out = solve_milp(**_cover_model(), start=np.ones(7))  # type: ignore[arg-type]
     assert out.status == "feasible" and out.stop == "solver_mismatch"
     assert out.objective == 7.0 and out.bound == -np.inf

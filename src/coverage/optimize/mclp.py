@@ -430,8 +430,10 @@ def _lp_tightening(
             hi[:n_k] = np.where(support, col_hi[:n_k], 0.0)
             remaining = None if time_limit is None else time_limit - (time.perf_counter() - t0)
             sub_limit = 5.0 if remaining is None else max(min(5.0, remaining / 4), 0.01)
-            out = solve_milp(**milp, col_lower=col_lo, col_upper=hi, start=start,
-                             time_limit=sub_limit)
+            # compacted and without HiGHS's presolve, like the final MILP: on 2,000 x 200
+            # at 3 km HiGHS's presolve took 0.19 of the 0.28 s this step cost
+            out = _solve_compact(milp, merged, col_lo, hi, n_k, start=start,
+                                 time_limit=sub_limit, mip_gap=0.0)
             if out.x is not None and out.objective > incumbent:
                 start = _start_vector(merged, out.x[:n_k] > 0.5)
                 incumbent = float(c @ start) + offset

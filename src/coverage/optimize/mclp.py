@@ -159,8 +159,9 @@ def coverage_model(
     selected = np.nonzero(is_open & ~rules.fixed)[0]
     if rules.budget is None and n_useful < selected.size and not plan.build_all:
         notes.append(note(
-            "padded", f"only {n_useful} of the {selected.size} new sites add coverage; the "
-            "others were added to reach p", useful=n_useful, n_new=selected.size))
+            "padded", f"the best coverage is reached with {n_useful} new site(s); the other "
+            f"{selected.size - n_useful} were added to reach p and cover nothing more",
+            useful=n_useful, n_new=selected.size))
     limited_by, lim_notes = limited(rules, is_open, plan.requested)
     notes += lim_notes
     total = float(w.sum())

@@ -77,8 +77,8 @@ Note codes (:class:`Note`): facts about a feasible result
         ``p`` (``p``) is at least the number of allowed candidates (``candidates``):
         all are built.
     ``padded``
-        Without a budget ``p`` is exact; only ``useful`` of the ``n_new`` new sites improve
-        the objective, the others were added to reach ``p``.
+        Without a budget ``p`` is exact; the optimum is reached with ``useful`` new sites,
+        the other ``n_new - useful`` were added to reach ``p`` and change nothing.
     ``limited``
         Fewer than ``p`` new sites were chosen; ``values`` holds ``p``, ``n_new``,
         ``budget``, ``spent`` and ``cheapest_left`` (see :data:`LimitedBy`).

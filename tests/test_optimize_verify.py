@@ -249,3 +249,15 @@ def test_a_run_in_which_highs_did_not_search_proves_nothing(monkeypatch) -> None
     assert res.gap == np.inf and COV[:, res.open_sites].any(axis=1).all()
     res = solve(LocationProblem(coverage=COV, weights=W), model="lscp", warm_start=False)
     assert res.status == "no_solution"
+
+
+def test_nothing_affordable_is_infeasible_not_a_crash() -> None:
+    prob = LocationProblem(coverage=COV, travel=D, weights=W, site_cost=np.full(4, 5.0),
+                           budget=4.0)
+    for name in ("pcenter", "pmedian"):
+        res = solve(prob, model=name)
+        assert res.status == "infeasible" and res.reasons, name
+    # existing sites serve everyone: nothing new is needed, none is affordable
+    res = solve(LocationProblem(travel=D, existing=[0, 1, 2, 3], site_cost=np.ones(4),
+                                budget=0.0), model="pcenter")
+    assert res.status == "optimal" and res.n_new == 0 and res.limited_by == "candidates"

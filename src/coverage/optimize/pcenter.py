@@ -162,7 +162,8 @@ def pcenter_model(
         return no_solution_result("pcenter", seconds=time.perf_counter() - t0, stop=v.stop,
                                   p=plan.requested)
     open_idx = np.nonzero(best_open)[0]
-    assign = open_idx[D[:, open_idx].argmin(axis=1)]
+    assign = open_idx[D[:, open_idx].argmin(axis=1)] if open_idx.size else np.full(
+        D.shape[0], -1)
     selected = np.nonzero(best_open & ~rules.fixed)[0]
     limited_by, lim_notes = limited(rules, best_open, plan.requested)
     notes += lim_notes
@@ -181,6 +182,9 @@ def pcenter_model(
 
 
 def _nearest(D: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+    """Travel to the nearest open site per row (``inf`` with no site open)."""
+    if not is_open.any():
+        return np.full(D.shape[0], np.inf)
     return D[:, is_open].min(axis=1)
 
 

@@ -28,6 +28,7 @@ Usage::
     python benchmarks/bench_referee.py --n 60 --seed 42  # replay a run
     python benchmarks/bench_referee.py --case pcenter --seed 42 --index 17 -v  # one
     python benchmarks/bench_referee.py --n 30 --mip-gap 0.2  # early stops: bounds hold?
+    python benchmarks/bench_referee.py --ci --seed 42     # the table of a CI run
 
 Exit status 1 when any mismatch was found.
 """
@@ -69,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="model variants: " + ", ".join(ref.CASES))
     ap.add_argument("--medium-share", type=float, default=0.35,
                     help="share of larger instances (up to 120 x 30)")
+    ap.add_argument("--ci", action="store_true",
+                    help="the CI-sized set of tests/test_referee.py instead (every option "
+                    "combination once per model, plus two larger instances; --n ignored)")
     ap.add_argument("--case", default=None, help="with --index: replay one instance")
     ap.add_argument("--index", type=int, default=None)
     ap.add_argument("--mip-gap", type=float, default=0.0,
@@ -85,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     mismatches: list[str] = []
     for case in cases:
         t0 = time.perf_counter()
-        insts = instances(seed, case, args.n, args.medium_share)
+        insts = (list(ref.case_instances(seed, case)) if args.ci
+                 else instances(seed, case, args.n, args.medium_share))
         for k, inst in enumerate(insts):
             if args.index is not None and k != args.index:
                 continue

@@ -93,12 +93,16 @@ def test_mclp_input_errors_are_collected():
         solve_mclp(COV, W, p=1, fixed=[9])
 
 
-def test_mclp_infeasible_in_words():
+def test_mclp_p_beyond_candidates_builds_all_and_infeasibility_as_data():
+    # p larger than the 4 candidates: all of them are built, with a note and the reason
     res = solve_mclp(COV, W, p=5)
-    assert res.status == "infeasible"
-    assert "only 4 candidate sites" in res.message
+    assert res.status == "optimal" and res.selected.tolist() == [0, 1, 2, 3]
+    assert res.limited_by == "candidates" and res.n_new == 4 and res.p == 5
+    assert res.note("all_candidates").values == {"p": 5, "candidates": 4}
     res = solve_mclp(COV, W, p=1, forced=[0, 1])
-    assert "2 sites are forced" in res.message
+    assert res.status == "infeasible" and "2 sites are forced" in res.message
+    (why,) = res.reasons
+    assert why.code == "forced_exceed_p" and why.values == {"forced": 2, "p": 1}
 
 
 def test_lscp_minimum_and_uncoverable():
@@ -217,6 +221,7 @@ def test_mclp_when_existing_sites_already_cover_everything() -> None:
     res = solve_mclp(C, w, p=1, fixed=[0, 1])
     assert res.status == "optimal"
     assert res.objective == 6.0 and res.selected.tolist() == [2]
-    # asking for more new sites than there are candidates is explained, not padded
+    # more new sites than there are candidates: all (none) are built, and that is said
     res = solve_mclp(C, w, p=1, fixed=[0, 1], excluded=[2])
-    assert res.status == "infeasible" and "only 0 candidate" in res.message
+    assert res.status == "optimal" and res.selected.size == 0 and res.objective == 6.0
+    assert res.limited_by == "candidates" and res.note("all_candidates") is not None

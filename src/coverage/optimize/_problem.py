@@ -14,13 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import scipy.sparse as sp
 
 from coverage._errors import InputError
 from coverage._validate import Problem
+from coverage.optimize.results import InfeasibilityReason, reason
+
+if TYPE_CHECKING:
+    from coverage.optimize.problem import LocationProblem
 
 __all__ = [
     "IndexLike",
@@ -28,6 +32,8 @@ __all__ = [
     "as_cost",
     "as_coverage",
     "as_weights",
+    "index_mask",
+    "rules_for",
     "site_rules",
 ]
 
@@ -160,7 +166,10 @@ def as_weights(weights: object, n: int, *, name: str = "weights") -> np.ndarray:
     return w
 
 
-def _mask(value: IndexLike | None, n: int, name: str, problems: list[Problem]) -> np.ndarray:
+def index_mask(
+    value: IndexLike | None, n: int, name: str, problems: list[Problem]
+) -> np.ndarray:
+    """Boolean mask over ``n`` sites from indices or a mask (problems are collected)."""
     mask = np.zeros(n, dtype=bool)
     if value is None:
         return mask
@@ -288,48 +297,62 @@ class SiteRules:
             return sp.csr_matrix((0, cols.size)), np.zeros(0), np.zeros(0)
         return sp.csr_matrix(np.vstack(mats)), np.array(lo), np.array(hi)
 
-    def is_feasible(self, open_mask: np.ndarray) -> bool:
-        """Whether an open-site mask (over all sites) satisfies every rule."""
-        if not open_mask[self.fixed].all() or not open_mask[self.forced].all():
-            return False
+    def violations(self, open_mask: np.ndarray) -> list[str]:
+        """Every rule an open-site mask (over all sites) breaks, in words (empty if none)."""
+        out: list[str] = []
+        if not open_mask[self.fixed].all():
+            out.append("an existing site is closed")
+        if not open_mask[self.forced].all():
+            out.append("a forced site is not open")
         if open_mask[self.excluded].any():
-            return False
+            out.append("an excluded site is open")
         new = open_mask & ~self.fixed
         count = int(new.sum())
-        if self.p is not None and (
-            count > self.p or (self.p_sense == "eq" and count != self.p)
-        ):
-            return False
-        if self.budget is not None and self.cost[new].sum() > self.budget * (1 + _TOL) + _TOL:
-            return False
+        if self.p is not None and (count > self.p or (self.p_sense == "eq" and count != self.p)):
+            out.append(f"{count} new sites for p={self.p} ({self.p_sense})")
+        if self.budget is not None:
+            spent = float(self.cost[new].sum())
+            if spent > self.budget * (1 + _TOL) + _TOL:
+                out.append(f"new sites cost {spent:g} over the budget {self.budget:g}")
         if self.group is not None and self.min_new is not None:
             have = np.bincount(self.group[new & (self.group >= 0)], minlength=self.min_new.size)
-            if (have < self.min_new).any():
-                return False
-        return True
+            short = np.nonzero(have < self.min_new)[0]
+            if short.size:
+                out.append(f"groups {short[:5].tolist()} are below their minimum")
+        return out
 
-    def infeasibility(self) -> list[str]:
-        """Plain-language reasons why no set of new sites can meet the rules (may be empty)."""
-        reasons: list[str] = []
+    def is_feasible(self, open_mask: np.ndarray) -> bool:
+        """Whether an open-site mask (over all sites) satisfies every rule."""
+        return not self.violations(open_mask)
+
+    def infeasibility(self) -> list[InfeasibilityReason]:
+        """Why no set of new sites can meet the rules, as data (empty when none is found).
+
+        Checks the counts and costs that need no solving: forced sites against ``p`` and
+        the budget, each group's minimum against its allowed candidates, and the group
+        minimums together against ``p`` and the budget (cheapest candidates first).
+        """
+        reasons: list[InfeasibilityReason] = []
         free = self.free
         n_forced = int(self.forced.sum())
         n_free = int(free.sum())
-        if self.p is not None:
-            if n_forced > self.p:
-                reasons.append(
-                    f"{n_forced} sites are forced but only p={self.p} new sites are allowed"
-                )
-            if self.p_sense == "eq" and n_free < self.p:
-                reasons.append(
-                    f"p={self.p} new sites are asked for but only {n_free} candidate sites "
-                    "are available (not existing, not excluded)"
-                )
+        if self.p is not None and self.p_sense == "eq" and n_free < self.p:
+            reasons.append(reason(
+                "candidates_short",
+                f"exactly p={self.p} new sites are asked for but only {n_free} candidate "
+                "sites are allowed", p=self.p, have=n_free))
+        if self.p is not None and n_forced > self.p:
+            reasons.append(reason(
+                "forced_exceed_p",
+                f"{n_forced} sites are forced but only p={self.p} new sites are allowed",
+                forced=n_forced, p=self.p))
         if self.budget is not None:
             forced_cost = float(self.cost[self.forced].sum())
             if forced_cost > self.budget * (1 + _TOL) + _TOL:
-                reasons.append(
-                    f"the forced sites cost {forced_cost:g} but the budget is {self.budget:g}"
-                )
+                reasons.append(reason(
+                    "forced_over_budget",
+                    f"the forced sites cost {forced_cost:g} but the budget is {self.budget:g}",
+                    cost=forced_cost, budget=self.budget))
         if self.group is not None and self.min_new is not None:
             need_total = 0
             need_cost = 0.0
@@ -338,9 +361,10 @@ class SiteRules:
                 have = int(in_group.sum())
                 need = int(self.min_new[k])
                 if have < need:
-                    reasons.append(
-                        f"group {k} needs {need} new site(s) but has only {have} candidate(s)"
-                    )
+                    reasons.append(reason(
+                        "group_short_of_candidates",
+                        f"group {k} needs {need} new site(s) but has only {have} candidate(s)",
+                        group=int(k), need=need, have=have))
                 forced_k = int((self.forced & (self.group == k)).sum())
                 need_total += max(need, forced_k)
                 costs = np.sort(self.cost[in_group & ~self.forced])
@@ -349,16 +373,19 @@ class SiteRules:
             other_forced = self.forced & ~np.isin(self.group, np.nonzero(self.min_new > 0)[0])
             need_total += int(other_forced.sum())
             need_cost += float(self.cost[other_forced].sum())
-            if self.p is not None and need_total > self.p:
-                reasons.append(
+            if self.p is not None and need_total > self.p and need_total > n_forced:
+                reasons.append(reason(
+                    "groups_exceed_p",
                     f"the group minimums (and forced sites) need {need_total} new sites "
-                    f"but p={self.p}"
-                )
-            if self.budget is not None and need_cost > self.budget * (1 + _TOL) + _TOL:
-                reasons.append(
+                    f"but p={self.p}", need=need_total, p=self.p))
+            if (
+                self.budget is not None and need_cost > self.budget * (1 + _TOL) + _TOL
+                and not any(r.code == "forced_over_budget" for r in reasons)
+            ):
+                reasons.append(reason(
+                    "groups_over_budget",
                     f"meeting the group minimums costs at least {need_cost:g} "
-                    f"but the budget is {self.budget:g}"
-                )
+                    f"but the budget is {self.budget:g}", cost=need_cost, budget=self.budget))
         return reasons
 
 
@@ -377,9 +404,9 @@ def site_rules(
 ) -> SiteRules:
     """Validate the site rules and collect every problem into one :class:`InputError`."""
     problems: list[Problem] = []
-    fixed_m = _mask(fixed, n_sites, "fixed", problems)
-    forced_m = _mask(forced, n_sites, "forced", problems)
-    excluded_m = _mask(excluded, n_sites, "excluded", problems)
+    fixed_m = index_mask(fixed, n_sites, "fixed", problems)
+    forced_m = index_mask(forced, n_sites, "forced", problems)
+    excluded_m = index_mask(excluded, n_sites, "excluded", problems)
     for a, b, na, nb in (
         (fixed_m, forced_m, "fixed", "forced"),
         (fixed_m, excluded_m, "fixed", "excluded"),
@@ -453,4 +480,28 @@ def site_rules(
         p_sense=p_sense,
         group=None if group_v is None else group_v.astype(np.int64),
         min_new=None if min_v is None else min_v.astype(np.int64),
+    )
+
+
+def rules_for(
+    problem: LocationProblem, p: int | None, p_sense: Literal["eq", "le"]
+) -> SiteRules:
+    """The site rules of a validated :class:`~coverage.optimize.problem.LocationProblem`.
+
+    ``p`` is the number of new sites (``None``: no count rule) and ``p_sense`` whether it
+    is exact (``"eq"``) or a maximum (``"le"``, with a budget).  Sites without a build
+    cost cost 1 (only read when there is neither budget nor cost objective).
+    """
+    m = problem.n_sites
+    return SiteRules(
+        n_sites=m,
+        fixed=problem.existing.copy(),
+        forced=problem.forced.copy(),
+        excluded=problem.excluded.copy(),
+        cost=np.ones(m) if problem.site_cost is None else problem.site_cost.copy(),
+        budget=problem.budget,
+        p=p,
+        p_sense=p_sense,
+        group=None if problem.group is None else problem.group.copy(),
+        min_new=None if problem.min_new is None else problem.min_new.copy(),
     )

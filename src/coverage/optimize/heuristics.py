@@ -6,6 +6,8 @@
 * :func:`interchange_coverage` — best-improvement swaps (one open site out, one closed in)
   for maximal covering with a plain count of sites, all swaps scored at once from the
   number of open sites covering each demand row.
+* :func:`trim_useless` / :func:`fill_useful` — with a budget (``p`` a maximum): drop new
+  sites that cover nothing uniquely, add affordable sites that still cover something.
 * :func:`pmedian_heuristic` — greedy adding followed by Whitaker's fast interchange
   (best-improvement vertex substitution, Teitz–Bart neighbourhood evaluated with the
   nearest/second-nearest bookkeeping of Whitaker 1983 / Resende & Werneck 2003).
@@ -24,7 +26,13 @@ import scipy.sparse as sp
 
 from coverage.optimize._problem import SiteRules
 
-__all__ = ["greedy_coverage", "interchange_coverage", "pmedian_heuristic"]
+__all__ = [
+    "fill_useful",
+    "greedy_coverage",
+    "interchange_coverage",
+    "pmedian_heuristic",
+    "trim_useless",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +180,67 @@ def interchange_coverage(
     return is_open
 
 
+def trim_useless(
+    coverage: sp.csc_matrix, weights: np.ndarray, rules: SiteRules, is_open: np.ndarray
+) -> np.ndarray:
+    """Close new sites whose removal loses no covered weight (most expensive first).
+
+    Forced sites and sites a group minimum still needs stay open.  Used with a budget,
+    where ``p`` is a maximum and a site adding nothing only spends money.
+    """
+    csc = sp.csc_matrix(coverage, dtype=float)
+    csr = csc.tocsr()
+    w = np.asarray(weights, dtype=float)
+    is_open = is_open.copy()
+    count = csr @ is_open.astype(float)
+    movable = np.nonzero(is_open & ~rules.fixed & ~rules.forced)[0]
+    for j in movable[np.argsort(-rules.cost[movable], kind="stable")]:
+        rows = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
+        if float(w[rows][count[rows] == 1].sum()) > 0:
+            continue
+        is_open[j] = False
+        if not rules.is_feasible(is_open):
+            is_open[j] = True
+            continue
+        count[rows] -= 1
+    return is_open
+
+
+def fill_useful(
+    coverage: sp.csc_matrix, weights: np.ndarray, rules: SiteRules, is_open: np.ndarray
+) -> np.ndarray:
+    """Add affordable sites that still cover uncovered weight (largest gain first).
+
+    Stops at ``p`` (a maximum with a budget), when nothing affordable adds coverage, or
+    when no site can be added under the rules.  A proven optimum is never changed (any
+    such site would give a better selection); a time-limited one can only improve.
+    """
+    csc = sp.csc_matrix(coverage, dtype=float)
+    w = np.asarray(weights, dtype=float)
+    is_open = is_open.copy()
+    covered = csc.tocsr() @ is_open.astype(float) > 0
+    residual = np.where(covered, 0.0, w)
+    tol = 1e-12 * max(1.0, float(w.sum()))
+    while True:
+        new = is_open & ~rules.fixed
+        count = int(new.sum())
+        spent = float(rules.cost[new].sum())
+        if rules.p is not None and count >= rules.p:
+            break
+        cand = rules.free & ~is_open
+        if rules.budget is not None:
+            cand &= rules.cost <= rules.budget - spent + 1e-9 * max(1.0, rules.budget)
+        if not cand.any():
+            break
+        gain = np.where(cand, csc.T @ residual, -np.inf)
+        j = int(np.argmax(gain))
+        if not gain[j] > tol:
+            break
+        is_open[j] = True
+        residual[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]] = 0.0
+    return is_open
+
+
 def _nearest_two(D: np.ndarray, open_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     sub = D[:, open_idx]
     if open_idx.size == 1:
@@ -203,7 +272,8 @@ def pmedian_heuristic(
     weights
         Demand weights.
     rules
-        Site rules with ``rules.p`` new sites.
+        Site rules: ``rules.p`` new sites (``p_sense="le"``: at most ``p``, or as many as
+        the budget allows and still shorten travel).
     time_limit
         Seconds for the interchange phase; the best solution so far is returned.
 
@@ -220,13 +290,18 @@ def pmedian_heuristic(
     d1 = D[:, is_open].min(axis=1) if is_open.any() else np.full(n, big)
     count = int((is_open & ~rules.fixed).sum())
     spent = float(rules.cost[is_open & ~rules.fixed].sum())
-    p = rules.p if rules.p is not None else 0
+    at_most = rules.p_sense == "le"
+    p = rules.p if rules.p is not None else (rules.n_sites if at_most else 0)
     while count < p:
         cand = _allowed_now(rules, is_open, spent, count)
         if not cand.any():
+            if at_most:  # p is a maximum (budget): stop where the rules stop
+                break
             return None
         idx = np.nonzero(cand)[0]
         gain = w @ np.maximum(d1[:, None] - D[:, idx], 0.0)
+        if at_most and is_open.any() and not gain.max() > 0:
+            break
         j = int(idx[int(np.argmax(gain))])
         is_open[j] = True
         d1 = np.minimum(d1, D[:, j])

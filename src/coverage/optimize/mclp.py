@@ -17,8 +17,18 @@ relaxation gives an upper bound and reduced costs; the MILP restricted to the ca
 the LP uses often improves the incumbent; candidates whose reduced cost proves they cannot
 flip profitably are fixed; HiGHS then solves the remaining MILP, compacted (fixed sites and
 settled coverage rows substituted out, its own presolve off), warm-started from the
-incumbent (skipped when the incumbent already meets the LP bound).  If fewer than ``p``
-sites are useful, the selection is padded to ``p`` sites.
+incumbent (skipped when the incumbent already meets the LP bound).
+
+``p``: without a budget exactly ``p`` new sites (an optimum using fewer is padded, note
+``padded``); with a budget at most ``p``: new sites covering nothing of their own are
+dropped, affordable sites that still cover something are added (a proven optimum never
+changes), and ``limited_by`` says why fewer than ``p`` were chosen.
+
+Nothing is taken on trust: the LP bound and reduced costs are recomputed from HiGHS's
+duals (:func:`~coverage.optimize._highs.lp_dual_bound`), MILP solutions are checked row
+by row (:func:`~coverage.optimize._highs.solve_milp`), and the final selection is
+re-evaluated on the unreduced matrix and checked against every rule before its status is
+decided (:mod:`coverage.optimize._finish`).
 """
 
 from __future__ import annotations
@@ -32,17 +42,33 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from coverage.optimize._count import limited, plan_count
+from coverage.optimize._finish import verdict
 from coverage.optimize._highs import MilpOutcome, compact_fixed, gap_of, solve_lp, solve_milp
-from coverage.optimize._problem import IndexLike, SiteRules, as_coverage, as_weights, site_rules
-from coverage.optimize.heuristics import greedy_coverage, interchange_coverage
+from coverage.optimize._problem import SiteRules, rules_for
+from coverage.optimize.heuristics import (
+    fill_useful,
+    greedy_coverage,
+    interchange_coverage,
+    trim_useless,
+)
+from coverage.optimize.problem import LocationProblem
 from coverage.optimize.reductions import (
     dominated_columns,
     merge_identical_rows,
     reduced_cost_fixing,
 )
-from coverage.optimize.results import LocationResult, Status, infeasible_result
+from coverage.optimize.results import (
+    LocationResult,
+    Note,
+    StopReason,
+    infeasible_result,
+    no_solution_result,
+    note,
+    reason,
+)
 
-__all__ = ["solve_mclp"]
+__all__ = ["coverage_model"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,47 +81,28 @@ finish within a quarter of a 60 s limit.  Below about 1,000 rows simplex is as f
 """
 
 
-def solve_mclp(
-    coverage: object,
-    weights: object = None,
+def coverage_model(
+    model: str,
+    problem: LocationProblem,
+    p: int | None,
     *,
-    p: int,
-    fixed: IndexLike | None = None,
-    forced: IndexLike | None = None,
-    excluded: IndexLike | None = None,
-    cost: np.ndarray | None = None,
-    budget: float | None = None,
-    time_limit: float | None = None,
-    mip_gap: float = 0.0,
-    warm_start: bool = True,
+    time_limit: float | None,
+    mip_gap: float,
+    warm_start: bool,
 ) -> LocationResult:
-    """Choose ``p`` new sites maximizing the demand weight covered.
+    """Maximize the covered weight under the site rules (MCLP; also the coverage quota).
 
     Parameters
     ----------
-    coverage
-        Boolean matrix (demand x sites), dense or scipy.sparse: ``True`` where the site
-        covers the demand point within the service standard.
-    weights
-        Demand weights (e.g. population); default all ones.
+    model
+        ``"mclp"`` or ``"quota"`` (the name on the result).
+    problem
+        The validated problem (``coverage`` set).
     p
-        Number of new sites.
-    fixed
-        Existing sites (indices or mask): open, not counted in ``p``.
-    forced
-        Sites that must be among the new sites.
-    excluded
-        Sites that must not be opened.
-    cost
-        Cost per site (used with ``budget``).
-    budget
-        Upper bound on the summed cost of new sites.
-    time_limit
-        Seconds for the MILP; the best solution and its proven gap are returned.
-    mip_gap
-        Relative optimality gap at which to stop (0 = prove optimality).
-    warm_start
-        Start HiGHS from the greedy solution.
+        New sites: exact without a budget (the optimum is padded to ``p``), a maximum with
+        one; ``None`` with a budget: as many as it allows.
+    time_limit, mip_gap, warm_start
+        Solver controls (seconds, relative gap, greedy + swap incumbent).
 
     Returns
     -------
@@ -103,21 +110,110 @@ def solve_mclp(
         ``objective`` is the total covered weight (existing sites included).
     """
     t0 = time.perf_counter()
-    C = as_coverage(coverage)
-    w = as_weights(weights, C.shape[0])
-    rules = site_rules(
-        C.shape[1], fixed=fixed, forced=forced, excluded=excluded, cost=cost, budget=budget,
-        p=p, p_sense="eq",
+    C = problem.coverage
+    assert C is not None
+    w = problem.weights
+    plan = plan_count(problem, p)
+    rules = rules_for(problem, plan.p, plan.sense)
+    csc = C.tocsc()
+    allowed = ~rules.excluded
+    reach_allowed = np.asarray(C[:, np.nonzero(allowed)[0]].sum(axis=1)).ravel() > 0
+    uncoverable = np.nonzero(~reach_allowed)[0]
+    notes = list(plan.notes) + _uncoverable_notes(uncoverable, w)
+    reasons = rules.infeasibility()
+    if reasons:
+        return infeasible_result(model, reasons, seconds=time.perf_counter() - t0,
+                                 p=plan.requested, uncoverable=uncoverable,
+                                 notes=tuple(notes))
+    stats: dict[str, float] = {}
+    if plan.build_all:
+        is_open = rules.fixed | rules.free
+        bound, n_r, n_k = np.inf, 0, 0
+        stop: StopReason = "completed"
+    else:
+        solved = _coverage_milp(model, C, csc, w, rules, time_limit=time_limit,
+                                mip_gap=mip_gap, warm_start=warm_start, t0=t0)
+        if isinstance(solved, LocationResult):
+            return dataclasses.replace(solved, p=plan.requested, uncoverable=uncoverable,
+                                       notes=tuple(notes) + solved.notes)
+        is_open, bound, stop, n_r, n_k, stats = solved
+    n_useful = int((is_open & ~rules.fixed).sum())
+    if rules.budget is None and rules.p is not None and n_useful < rules.p:
+        padded = greedy_coverage(csc, w, rules, start=is_open)
+        if padded is not None:
+            is_open = padded
+    elif rules.budget is not None:
+        is_open = fill_useful(csc, w, rules, trim_useless(csc, w, rules, is_open))
+    t_check = time.perf_counter()
+    open_idx = np.nonzero(is_open)[0]
+    covered = np.asarray(csc[:, open_idx].sum(axis=1)).ravel() > 0
+    objective = float(w[covered].sum())
+    if plan.build_all:
+        bound = objective  # every allowed site is open: nothing can cover more
+    v = verdict(model, objective, bound, maximize=True, stop=stop,
+                violations=rules.violations(is_open))
+    stats["check_seconds"] = stats.get("check_seconds", 0.0) + time.perf_counter() - t_check
+    if v.status == "no_solution":
+        return no_solution_result(model, seconds=time.perf_counter() - t0, stop=v.stop,
+                                  p=plan.requested, uncoverable=uncoverable)
+    selected = np.nonzero(is_open & ~rules.fixed)[0]
+    if rules.budget is None and n_useful < selected.size and not plan.build_all:
+        notes.append(note(
+            "padded", f"the best coverage is reached with {n_useful} new site(s); the other "
+            f"{selected.size - n_useful} were added to reach p and cover nothing more",
+            useful=n_useful, n_new=selected.size))
+    limited_by, lim_notes = limited(rules, is_open, plan.requested)
+    notes += lim_notes
+    total = float(w.sum())
+    msg = (
+        f"{selected.size} new site(s) cover {objective:g} of {total:g} demand weight "
+        f"({100 * objective / max(total, 1e-300):.2f}%); status {v.status}, gap {v.gap:.2e}."
+        + "".join(f" {x.message}." for x in notes)
     )
-    return coverage_core(
-        "mclp", C, w, rules, time_limit=time_limit, mip_gap=mip_gap, warm_start=warm_start,
-        t0=t0,
+    return LocationResult(
+        model=model,
+        selected=selected,
+        open_sites=open_idx,
+        objective=objective,
+        bound=v.bound,
+        gap=v.gap,
+        status=v.status,
+        solve_seconds=time.perf_counter() - t0,
+        message=msg,
+        stop=v.stop,
+        p=plan.requested,
+        n_new=int(selected.size),
+        limited_by=limited_by,
+        notes=tuple(notes),
+        covered=covered,
+        coverage_weight=objective,
+        uncoverable=uncoverable,
+        n_reduced_demand=n_r,
+        n_reduced_candidates=n_k,
+        details=MappingProxyType(
+            {
+                "covered_share": objective / max(total, 1e-300),
+                "covered_count": float(covered.sum()),
+                **stats,
+            }
+        ),
     )
 
 
-def coverage_core(
+def _uncoverable_notes(uncoverable: np.ndarray, w: np.ndarray) -> list[Note]:
+    if not uncoverable.size:
+        return []
+    weight = float(w[uncoverable].sum())
+    return [note("uncoverable_demand",
+                 f"{uncoverable.size} demand point(s) (weight {weight:g}) are beyond the "
+                 "service standard of every allowed site and can never be covered",
+                 rows=uncoverable, count=uncoverable.size, weight=weight)]
+
+
+def _coverage_milp(
     model: str,
     C: sp.csr_matrix,
+    csc: sp.csc_matrix,
     w: np.ndarray,
     rules: SiteRules,
     *,
@@ -125,16 +221,13 @@ def coverage_core(
     mip_gap: float,
     warm_start: bool,
     t0: float,
-) -> LocationResult:
-    """Shared MCLP engine (also used by the coverage quota model)."""
-    reasons = rules.infeasibility()
-    if reasons:
-        return infeasible_result(model, reasons, seconds=time.perf_counter() - t0)
+) -> tuple[np.ndarray, float, StopReason, int, int, dict[str, float]] | LocationResult:
+    """Reductions, incumbent, LP tightening and the final MILP.
+
+    Returns ``(open mask, proven upper bound, stop reason, reduced rows, reduced
+    candidates, figures)`` or an infeasible / no-solution result.
+    """
     n, m = C.shape
-    csc = C.tocsc()
-    allowed = ~rules.excluded
-    reach_allowed = np.asarray(C[:, np.nonzero(allowed)[0]].sum(axis=1)).ravel() > 0
-    uncoverable = np.nonzero(~reach_allowed)[0]
     fixed_idx = np.nonzero(rules.fixed)[0]
     by_fixed = np.asarray(csc[:, fixed_idx].sum(axis=1)).ravel() > 0
     w_fixed = float(w[by_fixed].sum())
@@ -182,89 +275,58 @@ def coverage_core(
     lp_bound = float("inf")
     lp_seconds = 0.0
     n_fixed = 0
-    if start is not None and n_k > 0:
+    if start is not None and n_k > 0 and n_r > 0:
         start, col_lo, col_hi, lp_bound, lp_seconds, n_fixed = _lp_tightening(
             milp, merged, start, col_lo, col_hi, n_k, t0=t0, time_limit=time_limit
         )
     incumbent = None if start is None else float(c @ start) + w_fixed
-    if n_r == 0:
-        # nothing left to gain (existing sites already cover every coverable row): the
-        # forced sites alone are optimal; the selection is padded to p below
-        out = MilpOutcome(np.asarray(col_lo, dtype=float), w_fixed, w_fixed, 0.0,
-                          "optimal", 0.0)
-    elif incumbent is not None and gap_of(incumbent, lp_bound) <= mip_gap:
-        out = MilpOutcome(start, incumbent, lp_bound, 0.0, "optimal", 0.0)
+    resolves = 0
+    if incumbent is not None and gap_of(incumbent, lp_bound) <= mip_gap:
+        # the incumbent meets the root LP bound (within the requested gap)
+        assert start is not None
+        x_best: np.ndarray | None = start
+        bound = lp_bound
+        stop: StopReason = "completed"
+        milp_seconds = check_seconds = 0.0
     else:
         remaining = None if time_limit is None else time_limit - (time.perf_counter() - t0)
         out = _solve_compact(milp, merged, col_lo, col_hi, n_k, start=start,
                              time_limit=remaining, mip_gap=mip_gap)
+        milp_seconds, resolves, check_seconds = out.seconds, out.resolves, out.check_seconds
+        if out.x is None and start is None:
+            if out.status == "infeasible":
+                return infeasible_result(model, [reason(
+                    "rules_conflict", "the MILP solver proved that no selection meets the "
+                    "budget and group rules together")], seconds=time.perf_counter() - t0)
+            return no_solution_result(model, seconds=time.perf_counter() - t0, stop=out.stop,
+                                      bound=out.bound)
+        # with reduced-cost fixing the MILP covers only solutions better than the
+        # incumbent, which stays a candidate answer: the global bound is the larger one
+        x_best = out.x
+        bound = min(out.bound, lp_bound)
+        stop = out.stop
         if start is not None and incumbent is not None and (
             out.x is None or out.objective < incumbent
         ):
-            bound = out.bound if np.isfinite(out.bound) else lp_bound
-            out = MilpOutcome(start, incumbent, max(bound, incumbent), 0.0,
-                              "time_limit", out.seconds)
-    if out.x is None:
-        why = reasons or ["the MILP solver found no selection meeting the budget/quota rules"]
-        if out.status == "no_solution":
-            why = ["no feasible selection was found within the time limit"]
-        return infeasible_result(model, why, seconds=time.perf_counter() - t0,
-                                 uncoverable=uncoverable)
+            x_best = start
+        if start is not None and incumbent is not None:
+            bound = max(bound, incumbent)
+        if out.status == "infeasible" and start is not None:
+            # no solution better than the incumbent exists
+            bound, stop = incumbent if incumbent is not None else bound, "completed"
+    assert x_best is not None
     is_open = rules.fixed.copy()
-    is_open[keep[out.x[:n_k] > 0.5]] = True
-    n_useful = int((is_open & ~rules.fixed).sum())
-    if rules.p is not None and n_useful < rules.p:
-        padded = greedy_coverage(csc, w, rules, start=is_open)
-        if padded is not None:
-            is_open = padded
-    open_idx = np.nonzero(is_open)[0]
-    covered = np.asarray(csc[:, open_idx].sum(axis=1)).ravel() > 0
-    objective = float(w[covered].sum())
-    # the root LP bound holds for the whole problem; a MILP stopped early may report less
-    bound = max(min(out.bound, lp_bound), objective)
-    gap = gap_of(objective, bound)
-    status: Status = "optimal" if gap == 0 else (
-        "time_limit" if out.status == "no_solution" else out.status
-    )
-    selected = np.nonzero(is_open & ~rules.fixed)[0]
-    msg = (
-        f"{selected.size} new site(s) cover {objective:g} of {w.sum():g} demand weight "
-        f"({100 * objective / max(w.sum(), 1e-300):.2f}%); status {status}, gap {gap:.2e}."
-    )
-    if n_useful < selected.size:
-        msg += f" Only {n_useful} of the new sites add coverage; the rest were padded to p."
-    if uncoverable.size:
-        msg += (
-            f" {uncoverable.size} demand point(s) (weight {w[uncoverable].sum():g}) are "
-            "beyond the service standard of every allowed site and can never be covered."
-        )
-    return LocationResult(
-        model=model,
-        selected=selected,
-        open_sites=open_idx,
-        objective=objective,
-        bound=bound,
-        gap=gap,
-        status=status,
-        solve_seconds=time.perf_counter() - t0,
-        message=msg,
-        covered=covered,
-        coverage_weight=objective,
-        uncoverable=uncoverable,
-        n_reduced_demand=n_r,
-        n_reduced_candidates=n_k,
-        details=MappingProxyType(
-            {
-                "covered_share": objective / max(float(w.sum()), 1e-300),
-                "covered_count": float(covered.sum()),
-                "heuristic_objective": heur_obj,
-                "milp_seconds": out.seconds,
-                "lp_bound": lp_bound,
-                "lp_seconds": lp_seconds,
-                "lp_fixed_candidates": float(n_fixed),
-            }
-        ),
-    )
+    is_open[keep[x_best[:n_k] > 0.5]] = True
+    stats = {
+        "heuristic_objective": heur_obj,
+        "milp_seconds": milp_seconds,
+        "milp_resolves": float(resolves),
+        "check_seconds": check_seconds,
+        "lp_bound": lp_bound,
+        "lp_seconds": lp_seconds,
+        "lp_fixed_candidates": float(n_fixed),
+    }
+    return is_open, float(bound), stop, n_r, n_k, stats
 
 
 _FINAL_OPTIONS: dict[str, float | int | bool | str] = {
@@ -311,8 +373,10 @@ def _solve_compact(
     if cm.keep.size == 0:  # everything settled: nothing left for HiGHS
         offset = float(cm.model["offset"])  # type: ignore[arg-type]
         if cm.model["A"].shape[0] == 0:  # type: ignore[attr-defined]
-            return MilpOutcome(cm.fixed_values, offset, offset, 0.0, "optimal", 0.0)
-        return MilpOutcome(None, float("nan"), float("nan"), float("inf"), "infeasible", 0.0)
+            return MilpOutcome(cm.fixed_values, offset, offset, 0.0, "optimal", "completed",
+                               0.0)
+        return MilpOutcome(None, float("nan"), float("nan"), float("inf"), "infeasible",
+                           "completed", 0.0)
     out = solve_milp(
         **cm.model,  # type: ignore[arg-type]
         time_limit=time_limit, mip_gap=mip_gap,
@@ -367,8 +431,10 @@ def _lp_tightening(
             hi[:n_k] = np.where(support, col_hi[:n_k], 0.0)
             remaining = None if time_limit is None else time_limit - (time.perf_counter() - t0)
             sub_limit = 5.0 if remaining is None else max(min(5.0, remaining / 4), 0.01)
-            out = solve_milp(**milp, col_lower=col_lo, col_upper=hi, start=start,
-                             time_limit=sub_limit)
+            # compacted and without HiGHS's presolve, like the final MILP: on 2,000 x 200
+            # at 3 km HiGHS's presolve took 0.19 of the 0.28 s this step cost
+            out = _solve_compact(milp, merged, col_lo, hi, n_k, start=start,
+                                 time_limit=sub_limit, mip_gap=0.0)
             if out.x is not None and out.objective > incumbent:
                 start = _start_vector(merged, out.x[:n_k] > 0.5)
                 incumbent = float(c @ start) + offset

@@ -17,8 +17,7 @@ import scipy.sparse as sp
 
 from coverage._errors import InputError
 from coverage.optimize._problem import IndexLike, as_cost, as_coverage, as_weights, site_rules
-from coverage.optimize.mclp import solve_mclp
-from coverage.optimize.pmedian import solve_pmedian
+from coverage.optimize.compat import solve_mclp, solve_pmedian
 
 __all__ = ["PhasingResult", "phase_sites"]
 

@@ -34,6 +34,14 @@ usually already optimal.
 
 Capacitated variant: classical assignment model with single sourcing, ``x_ij <= y_j`` and
 ``sum_i w_i x_ij <= capacity_j y_j``.
+
+Demand rows with zero weight add nothing and are left out of every model (a zero-weight
+row that reaches no allowed site is reported in ``uncoverable``, not as infeasibility).
+Without a budget ``p`` is exact; with one it is a maximum and affordable sites that still
+shorten travel are added after the search (a proven optimum never changes).  Every answer
+is re-evaluated on the full travel matrix and checked against the rules before its status
+is decided (:mod:`coverage.optimize._finish`); HiGHS's solutions are checked in
+:func:`~coverage.optimize._highs.solve_milp`.
 """
 
 from __future__ import annotations
@@ -42,23 +50,35 @@ import dataclasses
 import logging
 import math
 import time
+from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
 import scipy.sparse as sp
 
-from coverage._errors import InputError
+from coverage.optimize._count import CountPlan, limited, plan_count
+from coverage.optimize._finish import verdict
 from coverage.optimize._highs import gap_of, solve_lp, solve_milp
-from coverage.optimize._problem import IndexLike, SiteRules, as_cost, as_weights, site_rules
+from coverage.optimize._problem import SiteRules, rules_for
 from coverage.optimize.heuristics import pmedian_heuristic
+from coverage.optimize.problem import LocationProblem
 from coverage.optimize.reductions import (
     LagrangianFixing,
     lagrangian_pmedian_fixing,
     reduced_cost_fixing,
 )
-from coverage.optimize.results import LocationResult, Status, infeasible_result
+from coverage.optimize.results import (
+    InfeasibilityReason,
+    LocationResult,
+    Note,
+    StopReason,
+    infeasible_result,
+    no_solution_result,
+    note,
+    reason,
+)
 
-__all__ = ["solve_pmedian"]
+__all__ = ["median_model"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,72 +89,6 @@ _TRUNC_FACTOR_SMALL_P = 1.0
 """Truncation factor for ``p <= 10``: with the heuristic radius as a floor, pmed26 needs a
 single round either way and the smaller model solved faster (same process: 23 s vs 36 s,
 and 33 s vs 49 s on a busier machine).  Not measured for larger ``p``, which keeps 2.0."""
-
-
-def solve_pmedian(
-    cost: object,
-    weights: object = None,
-    *,
-    p: int,
-    capacity: np.ndarray | None = None,
-    fixed: IndexLike | None = None,
-    forced: IndexLike | None = None,
-    excluded: IndexLike | None = None,
-    site_cost: np.ndarray | None = None,
-    budget: float | None = None,
-    time_limit: float | None = None,
-    mip_gap: float = 0.0,
-    warm_start: bool = True,
-) -> LocationResult:
-    """Choose ``p`` new sites minimizing total weighted travel to the nearest open site.
-
-    Parameters
-    ----------
-    cost
-        Travel cost (demand x sites): dense array (``inf`` = not allowed) or scipy.sparse
-        (stored entries are the allowed pairs).
-    weights
-        Demand weights (population); default all ones.
-    p
-        Number of new sites.
-    capacity
-        Capacity per site (in weight units); switches to the capacitated model with single
-        assignment.
-    fixed, forced, excluded
-        Existing sites (open, not counted), must-open new sites, never-open sites.
-    site_cost, budget
-        Cost per site and a budget on the summed cost of new sites.
-    time_limit
-        Seconds for the whole MILP phase.
-    mip_gap
-        Relative gap at which to stop (0 = prove optimality).
-    warm_start
-        Start HiGHS from the greedy + fast-interchange solution.
-
-    Returns
-    -------
-    LocationResult
-        ``objective`` is the total weighted travel; ``assignment`` the serving site.
-    """
-    t0 = time.perf_counter()
-    D = as_cost(cost)
-    w = as_weights(weights, D.shape[0])
-    rules = site_rules(
-        D.shape[1], fixed=fixed, forced=forced, excluded=excluded, cost=site_cost,
-        budget=budget, p=p, p_sense="eq",
-    )
-    if capacity is not None:
-        cap = np.asarray(capacity, dtype=float).ravel()
-        if cap.shape[0] != D.shape[1] or not np.isfinite(cap).all() or (cap < 0).any():
-            raise InputError.single(
-                "capacity must hold one finite value >= 0 per site",
-                fix="give each site's capacity in the same units as the weights",
-            )
-        return _capacitated(D, w, rules, cap, time_limit=time_limit, mip_gap=mip_gap, t0=t0)
-    return median_core(
-        "pmedian", D, w, rules, time_limit=time_limit, mip_gap=mip_gap,
-        warm_start=warm_start, t0=t0,
-    )
 
 
 def _nearest_open(D: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -148,16 +102,40 @@ def _nearest_open(D: np.ndarray, is_open: np.ndarray) -> tuple[np.ndarray, np.nd
     return d, assign
 
 
-def _unreachable_reasons(D: np.ndarray, rules: SiteRules) -> tuple[list[str], np.ndarray]:
+
+def _objective(D: np.ndarray, w: np.ndarray, is_open: np.ndarray) -> float:
+    """Total weighted travel to the nearest open site over the rows with positive weight."""
+    pos = w > 0
+    d = _nearest_open(D, is_open)[0]
+    return float(w[pos] @ d[pos])
+
+
+def _unreachable(
+    D: np.ndarray, w: np.ndarray, rules: SiteRules
+) -> tuple[list[InfeasibilityReason], np.ndarray]:
+    """Rows reaching no allowed site: a reason when any has positive weight."""
     allowed = ~rules.excluded
     reach = np.isfinite(D[:, allowed]).any(axis=1)
     bad = np.nonzero(~reach)[0]
-    if bad.size:
-        return [
-            f"{bad.size} demand point(s) (rows {bad[:5].tolist()}) cannot reach any "
-            "allowed site"
-        ], bad
+    need = bad[w[bad] > 0]
+    if need.size:
+        weight = float(w[need].sum())
+        return [reason("unreachable_demand",
+                       f"{need.size} demand point(s) with positive weight (rows "
+                       f"{need[:5].tolist()}) cannot reach any allowed site",
+                       rows=need, count=need.size, weight=weight)], bad
     return [], bad
+
+
+@dataclass(frozen=True)
+class _Search:
+    """Outcome of the p-median engine: best open mask, proven bound, why it stopped."""
+
+    best_open: np.ndarray | None
+    bound: float
+    stop: StopReason
+    n_rows: int
+    stats: dict[str, float]
 
 
 class _RadiusModel:
@@ -459,19 +437,18 @@ def _kernel_search(
     if n_kernel >= _KERNEL_MAX_SHARE * int(choosable.sum()) or time_limit <= 0:
         return None
     sub = dataclasses.replace(rules, excluded=rules.excluded | ~kernel)
-    res = median_core(
+    res = _median_search(
         "pmedian", D, w, sub, time_limit=time_limit, mip_gap=0.0, warm_start=True,
         t0=time.perf_counter(), restricted=True,
     )
-    if res.open_sites.size == 0:
+    if res is None or res.best_open is None:
         return None
-    found = np.zeros(rules.n_sites, dtype=bool)
-    found[res.open_sites] = True
-    logger.info("kernel of %d sites: objective %.6g (%s)", n_kernel, res.objective, res.status)
-    return found
+    logger.info("kernel of %d sites: objective %.6g (%s)", n_kernel,
+                _objective(D, w, res.best_open), res.stop)
+    return res.best_open
 
 
-def median_core(
+def _median_search(
     model: str,
     D: np.ndarray,
     w: np.ndarray,
@@ -482,17 +459,13 @@ def median_core(
     warm_start: bool,
     t0: float,
     restricted: bool = False,
-) -> LocationResult:
-    """Shared p-median engine (also used by the travel quota model).
+) -> _Search | None:
+    """The p-median engine: heuristic, Lagrangian fixing, kernel, truncated radius MILPs.
 
     ``restricted=True`` marks the kernel search's own solve: no Lagrangian step (its
     subgradient over the full demand would cost more than the small MILP) and no kernel.
+    Returns ``None`` when the MILP proves that no selection meets the rules.
     """
-    reasons = rules.infeasibility()
-    extra, unreachable = _unreachable_reasons(D, rules)
-    if reasons or extra:
-        return infeasible_result(model, reasons + extra, seconds=time.perf_counter() - t0,
-                                 uncoverable=unreachable)
     finite_max = float(np.max(D[np.isfinite(D)])) if np.isfinite(D).any() else 1.0
     penalty = finite_max * (D.shape[0] + 1) + 1.0
     Dh = np.where(np.isfinite(D), D, penalty)
@@ -502,7 +475,9 @@ def median_core(
         h_limit = 60.0 if time_limit is None else max(0.1 * time_limit, 0.5)
         best_open = pmedian_heuristic(Dh, w, rules, time_limit=h_limit)
         if best_open is not None:
-            heur_obj = float(w @ _nearest_open(D, best_open)[0])
+            heur_obj = _objective(D, w, best_open)
+            if not np.isfinite(heur_obj):  # it leaves demand unserved: no incumbent
+                best_open, heur_obj = None, float("nan")
     lag_bound = -float("inf")
     lag_fixed = 0
     kernel_obj = float("nan")
@@ -523,7 +498,7 @@ def median_core(
                 _KERNEL_TIME, 0.25 * (time_limit - (time.perf_counter() - t0)))
             found = _kernel_search(D, w, rules, lag, best_open, time_limit=k_limit)
             if found is not None:
-                kernel_obj = float(w @ _nearest_open(D, found)[0])
+                kernel_obj = _objective(D, w, found)
                 if kernel_obj < heur_obj * (1.0 - 1e-12):
                     best_open, incumbent = found, kernel_obj
                     rules, lag2 = _lagrangian_reduction(D, w, rules, best_open, incumbent,
@@ -551,19 +526,20 @@ def median_core(
         dh = _nearest_open(D, best_open)[0][model_obj.rows]
         T = np.maximum(T, np.where(np.isfinite(dh), dh, T))
     r = model_obj.ranks_for_radius(T)
-    best_obj = float(w @ _nearest_open(D, best_open)[0]) if best_open is not None else (
-        float("inf"))
+    best_obj = _objective(D, w, best_open) if best_open is not None else float("inf")
     # the Lagrangian bound holds for the full problem; beyond the incumbent it says nothing
     bound = min(lag_bound, best_obj)
-    status: Status = "time_limit"
+    stop: StopReason = "time_limit"
     rounds = 0
     milp_seconds = 0.0
     n_vars = 0
     lp_fixed = 0
+    resolves = 0
+    check_seconds = 0.0
     # the Lagrangian bound (rounded up for integer data) may already meet the incumbent
     proven = best_open is not None and gap_of(best_obj, bound) <= max(mip_gap, 0.0)
     if proven:
-        status = "gap_limit"  # "optimal" below when the gap is zero
+        stop = "completed" if gap_of(best_obj, bound) == 0.0 else "gap_limit"
     while not proven:
         rounds += 1
         c_z, A, row_lo, z_hi, _, _, offset = model_obj.build(r)
@@ -600,19 +576,23 @@ def median_core(
             options=_milp_options(start is not None, c.size),
         )
         milp_seconds += out.seconds
+        check_seconds += out.check_seconds
+        resolves += out.resolves
+        stop = out.stop
         if out.x is None:
             if out.status == "infeasible" and start is None:
-                return infeasible_result(
-                    model, reasons or ["no selection meets the budget/quota rules"],
-                    seconds=time.perf_counter() - t0,
-                )
+                return None
+            if out.status == "infeasible":
+                # nothing better than the incumbent: the reduced-cost fixing left no room
+                bound = max(bound, best_obj)
+                stop = "completed"
             break
         # with reduced-cost fixing the MILP bound holds only for solutions better than
         # the incumbent, which stays a candidate: the valid bound is the smaller of the two
         bound = max(bound, lp_obj, min(out.bound, best_obj) if start is not None else out.bound)
         x_open = out.x[:m] > 0.5
         d_x = _nearest_open(D, x_open)[0]
-        obj_x = float(w @ d_x)
+        obj_x = _objective(D, w, x_open)
         if obj_x < best_obj:
             best_obj, best_open = obj_x, x_open
         d_rows = d_x[model_obj.rows]
@@ -623,92 +603,249 @@ def median_core(
             model, rounds, nz, best_obj, bound, int(violated.sum()),
         )
         if not violated.any():
-            status = "time_limit" if out.status == "no_solution" else out.status
             break
         if gap_of(best_obj, bound) <= max(mip_gap, 0.0) and mip_gap > 0:
-            status = "gap_limit"
+            stop = "gap_limit"
             break
-        if out.status == "time_limit":
+        if out.stop != "completed" and out.stop != "gap_limit":
             break
+        stop = "time_limit"  # until a later round completes
         T_new = np.where(violated, np.maximum(d_rows, model_obj.V[np.arange(n_rows),
                          np.minimum(2 * r, model_obj.n_finite) - 1]), last_in)
         r = np.maximum(r, model_obj.ranks_for_radius(T_new))
-    if best_open is None:
-        return infeasible_result(model, ["no feasible selection was found within the time limit"],
-                                 seconds=time.perf_counter() - t0)
-    d, assign = _nearest_open(D, best_open)
-    objective = float(w @ d)
-    gap = gap_of(objective, bound)
-    if gap == 0.0:
-        status = "optimal"
-    elif status == "optimal":
-        status = "gap_limit"
-    rules = full_rules
+    return _Search(
+        best_open=best_open, bound=float(bound), stop=stop, n_rows=int(n_rows),
+        stats={
+            "heuristic_objective": heur_obj,
+            "rounds": float(rounds),
+            "level_variables": float(n_vars),
+            "milp_seconds": milp_seconds,
+            "milp_resolves": float(resolves),
+            "check_seconds": check_seconds,
+            "lp_fixed_sites": float(lp_fixed),
+            "lagrangian_bound": lag_bound,
+            "lagrangian_fixed_sites": float(lag_fixed),
+            "kernel_objective": kernel_obj,
+        },
+    )
+
+
+def median_model(
+    model: str,
+    problem: LocationProblem,
+    p: int | None,
+    *,
+    time_limit: float | None,
+    mip_gap: float,
+    warm_start: bool,
+) -> LocationResult:
+    """Minimize total weighted travel to the nearest open site (p-median; travel quota).
+
+    Parameters
+    ----------
+    model
+        ``"pmedian"`` or ``"quota"`` (the name on the result).
+    problem
+        The validated problem (``travel`` set); with ``capacity`` the capacitated model
+        with single assignment is solved.
+    p
+        New sites: exact without a budget, a maximum with one; ``None`` with a budget: as
+        many as it allows.
+    time_limit, mip_gap, warm_start
+        Solver controls (seconds for the whole run, relative gap, greedy + fast
+        interchange start).
+
+    Returns
+    -------
+    LocationResult
+        ``objective`` is the total weighted travel; ``assignment`` the serving site.
+    """
+    t0 = time.perf_counter()
+    D = problem.travel
+    assert D is not None
+    w = problem.weights
+    plan = plan_count(problem, p)
+    rules = rules_for(problem, plan.p, plan.sense)
+    reasons = rules.infeasibility()
+    extra, unreachable = _unreachable(D, w, rules)
+    notes: list[Note] = list(plan.notes)
+    ignored = unreachable[w[unreachable] == 0]
+    if ignored.size:
+        notes.append(note("uncoverable_demand", f"{ignored.size} demand point(s) with zero "
+                          "weight reach no allowed site (ignored)", rows=ignored,
+                          count=ignored.size, weight=0.0))
+    if problem.capacity is not None:
+        usable = ~rules.excluded
+        cap = problem.capacity
+        if w.sum() > cap[usable].sum() + 1e-9:
+            extra.append(reason("capacity_short",
+                                f"total demand {w.sum():g} exceeds the capacity of all "
+                                f"allowed sites {cap[usable].sum():g}",
+                                demand=float(w.sum()), capacity=float(cap[usable].sum())))
+    if reasons or extra:
+        return infeasible_result(model, reasons + extra, seconds=time.perf_counter() - t0,
+                                 p=plan.requested, uncoverable=unreachable,
+                                 notes=tuple(notes))
+    if problem.capacity is not None:
+        return _capacitated(model, D, w, rules, problem.capacity, plan, notes,
+                            time_limit=time_limit, mip_gap=mip_gap, t0=t0)
+    if plan.build_all:
+        best_open = rules.fixed | rules.free
+        search = _Search(best_open, _objective(D, w, best_open), "completed", 0, {})
+    else:
+        found = _median_search(model, D, w, rules, time_limit=time_limit, mip_gap=mip_gap,
+                               warm_start=warm_start, t0=t0)
+        if found is None:
+            return infeasible_result(model, [reason(
+                "rules_conflict", "the MILP solver proved that no selection meets the budget "
+                "and group rules together")], seconds=time.perf_counter() - t0,
+                p=plan.requested, uncoverable=unreachable, notes=tuple(notes))
+        search = found
+    if search.best_open is None:
+        return no_solution_result(model, seconds=time.perf_counter() - t0, stop=search.stop,
+                                  bound=search.bound, p=plan.requested,
+                                  uncoverable=unreachable)
+    best_open = search.best_open
+    if rules.budget is not None:
+        best_open = _fill_travel(D, w, rules, best_open)
+    return _finish_travel(model, D, w, rules, plan, best_open, search.bound, search.stop,
+                          notes, unreachable, n_rows=search.n_rows, stats=search.stats, t0=t0)
+
+
+def _fill_travel(
+    D: np.ndarray, w: np.ndarray, rules: SiteRules, is_open: np.ndarray
+) -> np.ndarray:
+    """With a budget (``p`` a maximum): add affordable sites that still shorten travel."""
+    is_open = is_open.copy()
+    pos = w > 0
+    Dp = D[pos]
+    wp = w[pos]
+    d = _nearest_open(Dp, is_open)[0]
+    tol = 1e-12 * max(1.0, float(wp @ np.where(np.isfinite(d), d, 0.0)))
+    while True:
+        new = is_open & ~rules.fixed
+        spent = float(rules.cost[new].sum())
+        if rules.p is not None and int(new.sum()) >= rules.p:
+            break
+        cand = rules.free & ~is_open
+        if rules.budget is not None:
+            cand &= rules.cost <= rules.budget - spent + 1e-9 * max(1.0, rules.budget)
+        idx = np.nonzero(cand)[0]
+        if idx.size == 0:
+            break
+        gain = wp @ np.maximum(d[:, None] - Dp[:, idx], 0.0)
+        k = int(np.argmax(gain))
+        if not gain[k] > tol:
+            break
+        is_open[idx[k]] = True
+        d = np.minimum(d, Dp[:, idx[k]])
+    return is_open
+
+
+def _finish_travel(
+    model: str,
+    D: np.ndarray,
+    w: np.ndarray,
+    rules: SiteRules,
+    plan: CountPlan,
+    best_open: np.ndarray,
+    bound: float,
+    stop: StopReason,
+    notes: list[Note],
+    unreachable: np.ndarray,
+    *,
+    n_rows: int,
+    stats: dict[str, float],
+    t0: float,
+    assign: np.ndarray | None = None,
+    capacity: np.ndarray | None = None,
+) -> LocationResult:
+    """Re-evaluate a selection on the full travel matrix, check the rules, decide status."""
+    t_check = time.perf_counter()
+    pos = w > 0
+    violations = rules.violations(best_open)
+    if assign is None:
+        d, assign = _nearest_open(D, best_open)
+    else:
+        ok = assign >= 0
+        d = np.full(D.shape[0], np.inf)
+        d[ok] = D[np.nonzero(ok)[0], assign[ok]]
+        if (~best_open[assign[ok]]).any():
+            violations.append("a demand row is assigned to a closed site")
+        if capacity is not None:
+            load = np.bincount(assign[ok], weights=w[ok], minlength=D.shape[1])
+            if (load > capacity * (1 + 1e-9) + 1e-9).any():
+                violations.append("a site serves more than its capacity")
+    if not np.isfinite(d[pos]).all():
+        violations.append("a demand row with positive weight reaches no open site")
+    objective = float(w[pos] @ d[pos]) if not violations else float("nan")
+    v = verdict(model, objective, bound, maximize=False, stop=stop, violations=violations)
+    stats = {**stats, "check_seconds": stats.get("check_seconds", 0.0)
+             + time.perf_counter() - t_check}
+    if v.status == "no_solution":
+        return no_solution_result(model, seconds=time.perf_counter() - t0, stop=v.stop,
+                                  p=plan.requested, uncoverable=unreachable)
     selected = np.nonzero(best_open & ~rules.fixed)[0]
+    limited_by, lim_notes = limited(rules, best_open, plan.requested)
+    notes = notes + list(lim_notes)
     total_w = float(w.sum())
     mean = objective / total_w if total_w > 0 else 0.0
+    worst = float(d[pos].max()) if pos.any() else 0.0
     msg = (
         f"{selected.size} new site(s): mean travel {mean:.6g} per unit weight, worst "
-        f"{float(d.max()):.6g}; status {status}, gap {gap:.2e}."
+        f"{worst:.6g}; status {v.status}, gap {v.gap:.2e}."
+        + "".join(f" {x.message}." for x in notes)
     )
     return LocationResult(
         model=model,
         selected=selected,
         open_sites=np.nonzero(best_open)[0],
         objective=objective,
-        bound=bound,
-        gap=gap,
-        status=status,
+        bound=v.bound,
+        gap=v.gap,
+        status=v.status,
         solve_seconds=time.perf_counter() - t0,
         message=msg,
+        stop=v.stop,
+        p=plan.requested,
+        n_new=int(selected.size),
+        limited_by=limited_by,
+        notes=tuple(notes),
         assignment=assign,
-        n_reduced_demand=int(n_rows),
+        uncoverable=unreachable,
+        n_reduced_demand=n_rows,
         n_reduced_candidates=int(rules.free.sum()),
-        details=MappingProxyType(
-            {
-                "mean_distance": mean,
-                "max_distance": float(d.max()),
-                "heuristic_objective": heur_obj,
-                "rounds": float(rounds),
-                "level_variables": float(n_vars),
-                "milp_seconds": milp_seconds,
-                "lp_fixed_sites": float(lp_fixed),
-                "lagrangian_bound": lag_bound,
-                "lagrangian_fixed_sites": float(lag_fixed),
-                "kernel_objective": kernel_obj,
-            }
-        ),
+        details=MappingProxyType({"mean_distance": mean, "max_distance": worst, **stats}),
     )
 
 
 def _capacitated(
+    model: str,
     D: np.ndarray,
     w: np.ndarray,
     rules: SiteRules,
     cap: np.ndarray,
+    plan: CountPlan,
+    notes: list[Note],
     *,
     time_limit: float | None,
     mip_gap: float,
     t0: float,
 ) -> LocationResult:
-    """Capacitated p-median with single assignment (classical formulation)."""
-    model = "pmedian"
-    reasons = rules.infeasibility()
-    extra, unreachable = _unreachable_reasons(D, rules)
+    """Capacitated p-median with single assignment (classical formulation).
+
+    Only rows with positive weight are assigned in the model; zero-weight rows are then
+    shown at their nearest open site.
+    """
+    m = D.shape[1]
     usable = ~rules.excluded
-    if w.sum() > cap[usable].sum() + 1e-9:
-        extra.append(
-            f"total demand {w.sum():g} exceeds the capacity of all allowed sites "
-            f"{cap[usable].sum():g}"
-        )
-    if reasons or extra:
-        return infeasible_result(model, reasons + extra, seconds=time.perf_counter() - t0,
-                                 uncoverable=unreachable)
-    n, m = D.shape
-    ii, jj = np.nonzero(np.isfinite(D) & usable[None, :] & (w[:, None] <= cap[None, :]))
+    rows_pos = np.nonzero(w > 0)[0]
+    n_pos = rows_pos.size
+    Dp, wp = D[rows_pos], w[rows_pos]
+    ii, jj = np.nonzero(np.isfinite(Dp) & usable[None, :] & (wp[:, None] <= cap[None, :]))
     npair = ii.size
     # variables: y (m), x (npair)
-    c = np.concatenate([np.zeros(m), w[ii] * D[ii, jj]])
+    c = np.concatenate([np.zeros(m), wp[ii] * Dp[ii, jj]])
     blocks_r: list[np.ndarray] = []
     blocks_c: list[np.ndarray] = []
     blocks_v: list[np.ndarray] = []
@@ -719,13 +856,13 @@ def _capacitated(
     blocks_r.append(base + ii)
     blocks_c.append(m + np.arange(npair))
     blocks_v.append(np.ones(npair))
-    lo.append(np.ones(n))
-    hi.append(np.ones(n))
-    base += n
+    lo.append(np.ones(n_pos))
+    hi.append(np.ones(n_pos))
+    base += n_pos
     # capacity rows: sum_i w_i x_ij - cap_j y_j <= 0
     blocks_r += [base + jj, base + np.arange(m)]
     blocks_c += [m + np.arange(npair), np.arange(m)]
-    blocks_v += [w[ii], -cap]
+    blocks_v += [wp[ii], -cap]
     lo.append(np.full(m, -np.inf))
     hi.append(np.zeros(m))
     base += m
@@ -748,38 +885,22 @@ def _capacitated(
         col_upper=np.concatenate([rules.upper(), np.ones(npair)]),
         integer=np.ones(m + npair, dtype=bool), time_limit=time_limit, mip_gap=mip_gap,
     )
+    unreachable = np.nonzero(~np.isfinite(D[:, usable]).any(axis=1))[0]
     if out.x is None:
-        why = ["the sites' capacities cannot serve every demand point under the rules"]
-        if out.status == "no_solution":
-            why = ["no feasible selection was found within the time limit"]
-        return infeasible_result(model, why, seconds=time.perf_counter() - t0)
+        if out.status == "infeasible":
+            return infeasible_result(model, [reason(
+                "rules_conflict", "the sites' capacities cannot serve every demand point "
+                "under the rules (single assignment)")], seconds=time.perf_counter() - t0,
+                p=plan.requested, uncoverable=unreachable, notes=tuple(notes))
+        return no_solution_result(model, seconds=time.perf_counter() - t0, stop=out.stop,
+                                  bound=out.bound, p=plan.requested, uncoverable=unreachable)
     is_open = out.x[:m] > 0.5
     xs = out.x[m:] > 0.5
-    assign = np.full(n, -1)
-    assign[ii[xs]] = jj[xs]
-    d = D[np.arange(n), assign]
-    objective = float(w @ d)
-    gap = gap_of(objective, out.bound)
-    status: Status = "optimal" if gap == 0.0 else out.status  # type: ignore[assignment]
-    selected = np.nonzero(is_open & ~rules.fixed)[0]
-    mean = objective / max(float(w.sum()), 1e-300)
-    return LocationResult(
-        model=model,
-        selected=selected,
-        open_sites=np.nonzero(is_open)[0],
-        objective=objective,
-        bound=out.bound,
-        gap=gap,
-        status=status,
-        solve_seconds=time.perf_counter() - t0,
-        message=(
-            f"{selected.size} new site(s) with capacities: mean travel {mean:.6g}; "
-            f"status {status}, gap {gap:.2e}."
-        ),
-        assignment=assign,
-        n_reduced_demand=n,
-        n_reduced_candidates=int(rules.free.sum()),
-        details=MappingProxyType(
-            {"mean_distance": mean, "max_distance": float(d.max()), "milp_seconds": out.seconds}
-        ),
-    )
+    assign = _nearest_open(D, is_open)[1]
+    assign[rows_pos] = -1
+    assign[rows_pos[ii[xs]]] = jj[xs]
+    return _finish_travel(model, D, w, rules, plan, is_open, out.bound, out.stop, notes,
+                          unreachable, n_rows=n_pos, t0=t0, assign=assign, capacity=cap,
+                          stats={"milp_seconds": out.seconds,
+                                 "milp_resolves": float(out.resolves),
+                                 "check_seconds": out.check_seconds})

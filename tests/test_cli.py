@@ -118,13 +118,14 @@ def test_busy_output_folder_exits_2(tiny_toml: Path, tmp_path: Path,
 
 def test_infeasible_plan_exits_3_with_the_reason(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    toml = _tiny_copy(tmp_path, '\n[optimize]\nmodel = "mclp"\np = 50\nbudget = 0.5\n')
+    # the townships' quotas need 4 new rooms; a budget of 0.5 (万元, 1 per site) buys none
+    toml = _tiny_copy(tmp_path, '\n[optimize]\nmodel = "quota"\nbudget = 0.5\n')
     out = tmp_path / "out"
     assert main(["-q", "run", str(toml), "--out", str(out)]) == 3
     captured = capsys.readouterr()
     assert "✓" not in captured.out
     assert "选址优化无可行方案 (no feasible plan)" in captured.err
-    assert "candidate" in captured.err  # why: the words of the suggest stage
+    assert "预算只有 0.5 万元" in captured.err  # why, in the words of the suggest stage
     assert (out / "run.json").is_file() and (out / "report.html").is_file()  # done, written
     assert main(["suggest", str(toml)]) == 3
 

@@ -14,8 +14,8 @@ import shapely
 from shapely.geometry import Point, Polygon
 
 from coverage import crs as ccrs
-from coverage.io import read_vector
 from coverage.problems import InputError
+from coverage.readers import read_vector
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "io"
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -1,4 +1,4 @@
-"""Tests for coverage.io: encodings, tables, vector files, coordinates, atomic output."""
+"""Readers (coverage.readers, coverage.coordinates) and atomic output (coverage.outputs)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from coverage import io as cio
+from coverage import coordinates as ccoord
+from coverage import outputs as cout
+from coverage import readers as cio
 from coverage.problems import InputError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "io"
@@ -289,7 +291,7 @@ DMS = 117 + 15 / 60 + 30 / 3600
     ],
 )
 def test_parse_coordinate_accepts(text: str, expected: float) -> None:
-    assert cio.parse_coordinate(text) == pytest.approx(expected, abs=1e-12)
+    assert ccoord.parse_coordinate(text) == pytest.approx(expected, abs=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -312,14 +314,14 @@ def test_parse_coordinate_accepts(text: str, expected: float) -> None:
 )
 def test_parse_coordinate_rejects(text: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
-        cio.parse_coordinate(text)
+        ccoord.parse_coordinate(text)
 
 
 def test_parse_coordinates_series() -> None:
     series = pd.Series(
         ["117.25", "117°15′30″", "117,25", "", "200", "35.6"], index=[10, 11, 12, 13, 14, 15]
     )
-    values, errors = cio.parse_coordinates(series)
+    values, errors = ccoord.parse_coordinates(series)
     np.testing.assert_allclose(values[[0, 1, 5]], [117.25, DMS, 35.6])
     assert np.isnan(values[[2, 3, 4]]).all()
     assert [index for index, _ in errors] == [12, 13, 14]
@@ -332,7 +334,7 @@ def test_parse_wkt_column() -> None:
     series = pd.Series(
         ["POINT (117.25 35.65)", "POINT (1)", "", " POINT(1 2) "], index=list("abcd")
     )
-    geoms, errors = cio.parse_wkt_column(series)
+    geoms, errors = ccoord.parse_wkt_column(series)
     assert geoms.loc["a"].equals(Point(117.25, 35.65))
     assert geoms.loc["d"].equals(Point(1, 2))
     assert geoms.loc[["b", "c"]].isna().all()
@@ -350,12 +352,12 @@ def _leftovers(folder: Path, keep: set[str]) -> list[str]:
 def test_atomic_write_replaces_on_success(tmp_path: Path) -> None:
     path = tmp_path / "out.txt"
     path.write_text("old", encoding="utf-8")
-    with cio.atomic_write(path) as handle:
+    with cout.atomic_write(path) as handle:
         handle.write("新内容")
         assert path.read_text(encoding="utf-8") == "old"  # not visible until the block ends
     assert path.read_text(encoding="utf-8") == "新内容"
     assert _leftovers(tmp_path, {"out.txt"}) == []
-    with cio.atomic_write(tmp_path / "b.bin", "wb") as handle:
+    with cout.atomic_write(tmp_path / "b.bin", "wb") as handle:
         handle.write(b"\x00\x01")
     assert (tmp_path / "b.bin").read_bytes() == b"\x00\x01"
 
@@ -363,7 +365,7 @@ def test_atomic_write_replaces_on_success(tmp_path: Path) -> None:
 def test_atomic_write_keeps_old_file_on_exception(tmp_path: Path) -> None:
     path = tmp_path / "out.txt"
     path.write_text("old", encoding="utf-8")
-    with pytest.raises(RuntimeError), cio.atomic_write(path) as handle:
+    with pytest.raises(RuntimeError), cout.atomic_write(path) as handle:
         handle.write("half")
         raise RuntimeError("boom")
     assert path.read_text(encoding="utf-8") == "old"
@@ -373,23 +375,23 @@ def test_atomic_write_keeps_old_file_on_exception(tmp_path: Path) -> None:
 def test_atomic_path(tmp_path: Path) -> None:
     path = tmp_path / "map.html"
     path.write_text("old", encoding="utf-8")
-    with cio.atomic_path(path) as tmp:
+    with cout.atomic_path(path) as tmp:
         assert tmp.suffix == ".html"
         assert tmp.parent == tmp_path
         tmp.write_text("new", encoding="utf-8")
     assert path.read_text(encoding="utf-8") == "new"
-    with pytest.raises(ValueError, match="lib failed"), cio.atomic_path(path) as tmp:
+    with pytest.raises(ValueError, match="lib failed"), cout.atomic_path(path) as tmp:
         tmp.write_text("partial", encoding="utf-8")
         raise ValueError("lib failed")
     assert path.read_text(encoding="utf-8") == "new"
-    with pytest.raises(FileNotFoundError), cio.atomic_path(path):
+    with pytest.raises(FileNotFoundError), cout.atomic_path(path):
         pass
     assert _leftovers(tmp_path, {"map.html"}) == []
 
 
 def test_write_csv_round_trips_chinese(tmp_path: Path) -> None:
     df = pd.DataFrame({"代码": ["370831001001", "007"], "名称": ["东关社区", "西关"]})
-    path = cio.write_csv(df, tmp_path / "out.csv")
+    path = cout.write_csv(df, tmp_path / "out.csv")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     table = cio.read_table(path)
     assert table.encoding == "utf-8-sig"
@@ -405,7 +407,7 @@ def test_write_json_and_sha256(tmp_path: Path) -> None:
         "a": np.array([1, 2]),
         "p": Path("a/b"),
     }
-    path = cio.write_json(obj, tmp_path / "out.json")
+    path = cout.write_json(obj, tmp_path / "out.json")
     text = path.read_text(encoding="utf-8")
     assert "泗水县" in text
     assert json.loads(text) == {
@@ -417,7 +419,7 @@ def test_write_json_and_sha256(tmp_path: Path) -> None:
         "p": "a/b",
     }
     (tmp_path / "abc").write_bytes(b"abc")
-    assert cio.sha256_file(tmp_path / "abc") == (
+    assert cout.sha256_file(tmp_path / "abc") == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     )
-    assert cio.sha256_file(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert cout.sha256_file(path) == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -14,7 +14,6 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from coverage._errors import InputError
 from coverage._osm import read_osm
 from coverage.crs import metric_crs_for
 from coverage.network import (
@@ -31,6 +30,7 @@ from coverage.network import (
     path_lengths,
     travel_matrix,
 )
+from coverage.problems import InputError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED_OSM = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"

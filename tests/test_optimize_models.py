@@ -7,7 +7,6 @@ import itertools
 import numpy as np
 import pytest
 
-from coverage._errors import InputError
 from coverage.optimize import (
     phase_sites,
     solve_lscp,
@@ -17,6 +16,7 @@ from coverage.optimize import (
     solve_pmedian,
     solve_quota,
 )
+from coverage.problems import InputError
 
 # 6 demand points x 4 sites.  Site 0 covers {0,1}, 1 covers {1,2,3}, 2 covers {3,4}, 3 {5}.
 COV = np.array(

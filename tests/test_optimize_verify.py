@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from coverage._errors import InputError
 from coverage.optimize import MODELS, LocationProblem, solve
 from coverage.optimize._highs import check_solution, solve_milp
+from coverage.problems import InputError
 
 # An 8 x 7 set cover.  Started from all 7 sites, HiGHS 1.16 (presolve on) reports
 # "optimal, objective 3" and returns the 7-site start vector: presolve maps the start into

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from coverage._errors import InputError
 from coverage._osm import read_osm
 from coverage.cli import main
+from coverage.problems import InputError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SMALL = FIXTURES / "net_small.osm"

@@ -18,8 +18,8 @@ import pytest
 import shapely
 from scipy.spatial import cKDTree
 
-from coverage._errors import InputError
 from coverage.crs import metric_crs_for
+from coverage.problems import InputError
 from coverage.reference import (
     DEFAULT_SIMPLIFY_M,
     PLACE_KINDS,

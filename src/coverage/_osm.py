@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from coverage._errors import InputError
+from coverage.problems import InputError
 
 if TYPE_CHECKING:
     import networkx as nx

@@ -46,7 +46,6 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from coverage._errors import InputError
 from coverage._osm import OsmSegments, download_segments, read_osm
 from coverage._routing import (
     Contraction,
@@ -57,6 +56,7 @@ from coverage._routing import (
     pair_times,
 )
 from coverage.crs import assert_metric, project_points
+from coverage.problems import InputError
 
 __all__ = [
     "DEFAULT_SPEEDS_KMH",

@@ -37,9 +37,9 @@ import pyproj
 import shapely
 from numpy.typing import NDArray
 
-from coverage._errors import InputError
 from coverage._osm import open_osm, osmium_errors, way_runs
 from coverage.crs import assert_metric
+from coverage.problems import InputError
 
 __all__ = [
     "DEFAULT_SIMPLIFY_M",

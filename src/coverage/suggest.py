@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -38,15 +38,13 @@ import scipy.sparse as sp
 from coverage.access import AccessContext, SiteDemandMatrix, site_demand_matrix
 from coverage.config import OptimizeConfig
 from coverage.optimize import (
+    LocationProblem,
     LocationResult,
     PhasingResult,
     phase_sites,
-    solve_lscp,
-    solve_mclp,
-    solve_pcenter,
-    solve_pmedian,
-    solve_quota,
+    solve,
 )
+from coverage.optimize.results import infeasible_result
 from coverage.problems import InputError, Problem
 from coverage.region import Region
 from coverage.targets import GapResult, Indicator
@@ -176,6 +174,11 @@ def suggest_sites(
         force=optimize.force if force is None else tuple(force),
         exclude=optimize.exclude if exclude is None else tuple(exclude),
     )
+    if p is not None and cfg.model in ("lscp", "lscpb"):
+        raise InputError.single(
+            f"p is not an option of model {cfg.model}: set covering chooses the fewest sites "
+            "that cover every reachable village itself", column="--p / optimize.p", value=p,
+            fix="leave out --p, or use --model mclp (the most people covered with p sites)")
     svc = context.config.service(cfg.service)
     notes: list[Note] = []
     indicator = _indicator(gaps, cfg)
@@ -224,7 +227,6 @@ def suggest_sites(
             tc = m.sites["township_code"].astype("string").fillna("").to_numpy()
             group = np.array([code_idx.get(c, -1) for c in tc], dtype=np.int64)
             group[~counts] = -1
-            infeasible += _quota_shortages(quota, group, region, gaps, indicator)
     elif indicator is not None and indicator.denominator is not None:
         outside = sorted(set(cfg.candidate_layers) - set(indicator.denominator.layers))
         if outside:
@@ -236,37 +238,31 @@ def suggest_sites(
     if model_used == "quota" and p_req < need and not use_budget:
         notes.append(Note.of("p_raised", need=need, p=p_req))
         p_req = need
-    n_cand = len(cand)
-    if model_used in ("mclp", "pmedian", "pcenter", "quota") and p_req >= n_cand > 0 \
-            and not use_budget:
-        notes.append(Note.of("build_all", p=p_req, candidates=n_cand))
-        p_req = n_cand
-
     covers = sp.csr_array(m.covers)
     travel = sp.csr_array(m.time_min)
-    if infeasible:
-        res = _infeasible(model_used, "quota shortages: " + "; ".join(n.code for n in infeasible))
-    elif n_cand == 0:
-        res = _infeasible(model_used, "no candidate sites")
+    if len(cand) == 0:
+        res = infeasible_result(model_used, [], seconds=0.0)
         infeasible.append(Note.of("no_candidates"))
     else:
-        res = _solve(model_used, covers=covers, travel=travel, weights=weights, fixed=fixed,
-                     forced=forced, excluded=excluded, cost=cost if use_budget else None,
-                     budget=cfg.budget if use_budget else None, group=group, min_new=quota,
-                     p=p_req, time_limit=cfg.time_limit_s, mip_gap=cfg.mip_gap)
-        if res.status == "infeasible" and not infeasible:
-            infeasible.append(Note.of("solver_infeasible", message=res.message))
+        problem = LocationProblem(
+            coverage=covers, travel=travel, weights=weights, existing=fixed, forced=forced,
+            excluded=excluded, site_cost=cost if use_budget else None,
+            budget=cfg.budget if use_budget else None,
+            group=group if model_used == "quota" else None,
+            min_new=quota if model_used == "quota" else None)
+        res = solve(problem, model=model_used,
+                    p=None if model_used in ("lscp", "lscpb") else p_req,
+                    time_limit=cfg.time_limit_s,
+                    mip_gap=0.0 if model_used == "pcenter" else cfg.mip_gap,
+                    objective="coverage" if model_used == "quota" else None)
+        infeasible += _reasons(res, region, gaps, indicator)
+        notes += _solver_notes(res)
     if res.message:
         log.info("optimize: %s", res.message)
     selected = np.asarray(res.selected, dtype=np.int64)
-    if use_budget and res.status != "infeasible" and len(selected) < p_req \
-            and model_used not in ("lscp",):
-        notes.append(Note.of("budget_binds", chosen=len(selected), p=p_req,
-                             budget=float(cfg.budget),
-                             spent=float(cost[selected].sum()) if len(selected) else 0.0))
     years = max(1, min(cfg.phases, len(selected)))
     phasing = None
-    if res.status != "infeasible" and len(selected):
+    if res.status in ("optimal", "feasible") and len(selected):
         objective: Literal["coverage", "travel"] = (
             "travel" if model_used in ("pmedian", "pcenter") else "coverage")
         phasing = phase_sites(covers if objective == "coverage" else travel, weights,
@@ -287,35 +283,76 @@ def suggest_sites(
 # ---------------------------------------------------------------------------------- solving
 
 
-def _infeasible(model: str, message: str) -> LocationResult:
-    from coverage.optimize.results import infeasible_result
+def _reasons(res: LocationResult, region: Region, gaps: GapResult,
+             indicator: Indicator | None) -> list[Note]:
+    """The solver's reasons for no plan, as notes naming townships (in the stage's codes)."""
+    if res.status == "no_solution":
+        return [Note.of("no_solution")]
+    if res.status != "infeasible":
+        return []
+    codes = [str(c) for c in region.townships["code"]]
+    names = [str(n) for n in region.townships["name"]]
+    units = (gaps.units[gaps.units["indicator_id"] == indicator.id] if indicator is not None
+             else gaps.units.iloc[0:0])
+    out = []
+    for r in res.reasons:
+        v = dict(r.values)
+        if r.code == "group_short_of_candidates" and r.group is not None:
+            code = codes[r.group]
+            rows = units[units["township_code"].astype(str) == code]
+            unplaced = int((~rows["in_numerator"].astype(bool)
+                            & ~rows["located"].astype(bool)).sum())
+            out.append(Note.of("quota_short", township=names[r.group], code=code,
+                               need=int(v.get("need", 0)), candidates=int(v.get("have", 0)),
+                               unlocated=unplaced))
+        elif r.code == "groups_over_budget":
+            out.append(Note.of("quota_over_budget", cost=v.get("cost", float("nan")),
+                               budget=v.get("budget", float("nan"))))
+        elif r.code == "groups_exceed_p":
+            out.append(Note.of("quota_exceed_p", need=int(v.get("need", 0)),
+                               p=int(v.get("p", 0))))
+        elif r.code == "forced_exceed_p":
+            out.append(Note.of("forced_exceed_p", forced=int(v.get("forced", 0)),
+                               p=int(v.get("p", 0))))
+        elif r.code in ("forced_over_budget", "cover_over_budget"):
+            out.append(Note.of(r.code, cost=v.get("cost", float("nan")),
+                               budget=v.get("budget", float("nan"))))
+        elif r.code == "unreachable_demand":
+            out.append(Note.of("unreachable_demand", count=int(v.get("count", len(r.rows))),
+                               weight=v.get("weight", 0.0)))
+        elif r.code == "share_unreachable":
+            out.append(Note.of("share_unreachable", share=v.get("share", 0.0),
+                               target=v.get("target", 0.0), reachable=v.get("reachable", 0.0)))
+        elif r.code == "capacity_short":
+            out.append(Note.of("capacity_short", demand=v.get("demand", 0.0),
+                               capacity=v.get("capacity", 0.0)))
+        else:
+            out.append(Note.of("rules_conflict"))
+    return out or [Note.of("rules_conflict")]
 
-    return infeasible_result(model, [message], seconds=0.0)
 
-
-def _solve(model: str, *, covers: sp.csr_array, travel: sp.csr_array, weights: np.ndarray,
-           fixed: np.ndarray, forced: np.ndarray, excluded: np.ndarray, cost: np.ndarray | None,
-           budget: float | None, group: np.ndarray, min_new: np.ndarray, p: int,
-           time_limit: float, mip_gap: float) -> LocationResult:
-    """Run one model; a site's build cost is ``site_cost`` in every model."""
-    common: dict[str, Any] = {"fixed": fixed, "forced": forced, "excluded": excluded,
-                              "time_limit": time_limit}
-    if model == "mclp":
-        return solve_mclp(covers, weights, p=p, mip_gap=mip_gap, cost=cost, budget=budget,
-                          **common)
-    if model == "quota":
-        return solve_quota(covers, weights, group=group, min_new=min_new, objective="coverage",
-                           p=p, mip_gap=mip_gap, cost=cost, budget=budget, **common)
-    if model == "lscp":
-        return solve_lscp(covers, weights=weights, mip_gap=mip_gap, cost=cost, budget=budget,
-                          **common)
-    if model == "pmedian":
-        return solve_pmedian(travel, weights, p=p, mip_gap=mip_gap, site_cost=cost,
-                             budget=budget, **common)
-    if model == "pcenter":
-        return solve_pcenter(travel, p=p, site_cost=cost, budget=budget, **common)
-    raise InputError.single(f"unknown model {model!r}", column="optimize.model",
-                            fix="mclp, lscp, pmedian, pcenter or quota")
+def _solver_notes(res: LocationResult) -> list[Note]:
+    """Facts about a feasible plan, in the stage's codes."""
+    out = []
+    for n in res.notes:
+        v = dict(n.values)
+        if n.code == "all_candidates":
+            out.append(Note.of("build_all", p=int(v.get("p", 0)),
+                               candidates=int(v.get("candidates", 0))))
+        elif n.code == "padded":
+            useful = int(v.get("useful", 0))
+            out.append(Note.of("padded", useful=useful, p=int(v.get("p", res.n_new)),
+                               extra=int(res.n_new) - useful))
+        elif n.code == "limited" and res.limited_by == "budget":
+            out.append(Note.of("budget_binds", chosen=int(v.get("n_new", res.n_new)),
+                               p=int(v.get("p", 0)), budget=v.get("budget", float("nan")),
+                               spent=v.get("spent", float("nan"))))
+        elif n.code == "uncoverable_demand":
+            out.append(Note.of("uncoverable", count=int(v.get("count", len(n.rows))),
+                               weight=v.get("weight", 0.0)))
+        elif n.code == "stage_one_not_optimal":
+            out.append(Note.of("stage_one_not_optimal", n_sites=int(v.get("n_sites", 0))))
+    return out
 
 
 def _planner_choices(m: SiteDemandMatrix, cfg: OptimizeConfig
@@ -401,25 +438,6 @@ def _quotas(indicator: Indicator | None, gaps: GapResult, town_codes: Sequence[s
     need = np.array([int(np.nan_to_num(short.get(c, 0), nan=0)) for c in town_codes],
                     dtype=np.int64)
     return np.maximum(need, 0)
-
-
-def _quota_shortages(quota: np.ndarray, group: np.ndarray, region: Region, gaps: GapResult,
-                     indicator: Indicator) -> list[Note]:
-    """Townships whose quota exceeds their located candidates that raise the rate."""
-    u = gaps.units[gaps.units["indicator_id"] == indicator.id]
-    out = []
-    names = dict(zip(region.townships["code"].astype(str), region.townships["name"],
-                     strict=True))
-    for g, (code, need) in enumerate(zip(region.townships["code"].astype(str), quota,
-                                         strict=True)):
-        have = int((group == g).sum())
-        if need > have:
-            rows = u[u["township_code"].astype(str) == code]
-            unplaced = int((~rows["in_numerator"].astype(bool)
-                            & ~rows["located"].astype(bool)).sum())
-            out.append(Note.of("quota_short", township=names[code], code=code,
-                               need=int(need), candidates=have, unlocated=unplaced))
-    return out
 
 
 # ---------------------------------------------------------------------------------- phasing

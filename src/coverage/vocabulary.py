@@ -42,6 +42,7 @@ __all__ = [
     "SCOPE",
     "SHORTFALL_UNIT",
     "SOLVER_STATUS",
+    "SOLVER_STOP",
     "STATUS",
     "STATUSES",
     "SUBTYPE",
@@ -336,6 +337,14 @@ MODEL = Terms("model", {
     "pcenter": ("p-中心模型 (p-center)", "p-center"),
     "quota": ("乡镇达标配额 + 最大覆盖", "township quotas + maximal covering"),
 })
+#: Why a solver run ended.
+SOLVER_STOP = Terms("solver_stop", {
+    "completed": ("求解完成", "completed"),
+    "gap_limit": ("达到设定的间隙", "gap limit reached"),
+    "time_limit": ("达到时间上限", "time limit reached"),
+    "solver_mismatch": ("求解器结果未通过核验，已采用核验过的最好方案",
+                        "the solver's answer failed the check; the best checked plan is used"),
+})
 SOLVER_STATUS = Terms("solver_status", {
     "optimal": ("已证明最优", "proven optimal"),
     "feasible": ("可行解（未证明最优）", "feasible, not proven optimal"),
@@ -532,7 +541,41 @@ SUGGEST_NOTE = Terms("suggest_note", {
                     "（另有 {unlocated} 个未定位）。",
                     "{township} needs {need} new sites but has only {candidates} located "
                     "candidates ({unlocated} more without coordinates)."),
+    "quota_over_budget": ("各乡镇达标至少需建设成本 {cost:g} 万元，预算只有 {budget:g} 万元。",
+                          "meeting every township's quota costs at least {cost:g}; the budget "
+                          "is {budget:g}."),
+    "quota_exceed_p": ("各乡镇达标至少需新建 {need} 处，超过允许的新建数 {p} 处。",
+                       "the townships' quotas need {need} new sites, more than p = {p}."),
+    "forced_exceed_p": ("指定必建的候选点有 {forced} 处，超过允许的新建数 {p} 处。",
+                        "{forced} locked sites exceed p = {p}."),
+    "forced_over_budget": ("指定必建的候选点建设成本 {cost:g} 万元，超过预算 {budget:g} 万元。",
+                           "the locked sites cost {cost:g}, more than the budget {budget:g}."),
+    "cover_over_budget": ("覆盖全部可覆盖需求至少需建设成本 {cost:g} 万元，"
+                          "预算只有 {budget:g} 万元。",
+                          "covering every reachable demand point costs at least {cost:g}; "
+                          "the budget is {budget:g}."),
+    "unreachable_demand": ("{count} 个村（社区）（{weight:,.0f} 人）到不了任何允许的站点。",
+                           "{count} demand points ({weight:,.0f} people) reach no allowed "
+                           "site."),
+    "share_unreachable": ("要覆盖 {share:.0%} 的人口需 {target:,.0f} 人，但服务标准内只有 "
+                          "{reachable:,.0f} 人可达。",
+                          "covering {share:.0%} needs {target:,.0f} people; only "
+                          "{reachable:,.0f} are within reach."),
+    "capacity_short": ("需求总量 {demand:,.0f} 超过允许站点的服务能力合计 {capacity:,.0f}。",
+                       "total demand {demand:,.0f} exceeds the capacity {capacity:,.0f}."),
+    "rules_conflict": ("预算、乡镇配额和指定站点等条件相互冲突，无法同时满足。",
+                       "the budget, the quotas and the locked sites cannot all be met "
+                       "together."),
     "no_candidates": ("没有可新建的候选点。", "there are no candidate sites."),
-    "solver_infeasible": ("在给定条件下无可行方案：{message}",
-                          "no plan meets every rule: {message}"),
+    "no_solution": ("在时间上限内未找到满足全部条件的方案（可延长求解时间再试）。",
+                    "no plan meeting every rule was found within the time limit."),
+    "padded": ("达到最优只需 {useful} 处；为凑足要求的 {p} 处，另增补 {extra} 处，不改变结果。",
+               "the optimum needs {useful} sites; {extra} more were added to reach p = {p}."),
+    "uncoverable": ("{count} 个村（社区）（{weight:,.0f} 人）在服务标准内没有任何可建站点，"
+                    "无论怎样选址都无法覆盖。",
+                    "{count} demand points ({weight:,.0f} people) are beyond the standard "
+                    "of every allowed site."),
+    "stage_one_not_optimal": ("最少站点数在时间上限内未证明最优，备份覆盖按 {n_sites} 处计算。",
+                              "the minimum number of sites was not proven; the backup stage "
+                              "used {n_sites}."),
 })

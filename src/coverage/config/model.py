@@ -17,20 +17,16 @@ from coverage.problems import ConfigError
 from coverage.vocabulary import (
     ADMIN_LEVELS,
     CANONICAL_FIELDS,
-    KIND,
     KNOWN_KINDS,
     MODEL,
-    STATUS,
     STATUSES,
 )
 
 __all__ = [
     "ADMIN_LEVELS",
     "CANONICAL_FIELDS",
-    "KIND_LABELS",
     "KNOWN_KINDS",
     "STATUSES",
-    "STATUS_LABELS",
     "AccessConfig",
     "AdminConfig",
     "LayerConfig",
@@ -45,10 +41,6 @@ __all__ = [
     "default_services",
 ]
 
-# The glossary lives in coverage.vocabulary; these names stay importable from here for the
-# modules that have not moved yet (they are the same objects, not second definitions).
-KIND_LABELS: dict[str, str] = KIND.labels()
-STATUS_LABELS: dict[str, str] = STATUS.labels()
 
 MODELS = tuple(m for m in MODEL.codes if m != "lscpb")
 BASEMAPS = ("none", "osm", "tianditu", "amap")

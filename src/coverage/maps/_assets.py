@@ -14,7 +14,7 @@ import functools
 import re
 from pathlib import Path
 
-from coverage._errors import InputError
+from coverage.problems import InputError
 
 __all__ = ["leaflet_inline", "leaflet_version"]
 

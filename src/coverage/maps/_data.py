@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from coverage._errors import InputError
-from coverage._validate import Problem
+from coverage.problems import InputError, Problem
 from coverage.region import Region
 
 __all__ = ["MapInfo", "MapLayers", "fictional_note", "map_title", "simplify_metric"]

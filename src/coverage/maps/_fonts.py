@@ -21,7 +21,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from coverage._errors import InputError
+from coverage.problems import InputError
 
 __all__ = ["CJKFont", "PdfFontSubsets", "cjk_font", "find_cjk_font"]
 

@@ -31,8 +31,8 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Circle
 
 from coverage import crs as crs_mod
-from coverage import io as io_mod
-from coverage._errors import InputError
+from coverage import readers as io_mod
+from coverage.problems import InputError
 
 __all__ = ["Locator", "LocatorSource", "draw_locator", "resolve_locator"]
 

@@ -26,7 +26,6 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.patheffects import withStroke
 
-from coverage.config import KNOWN_KINDS
 from coverage.maps import _style as st
 from coverage.maps._data import MapLayers, to_wgs84
 from coverage.maps._labels import PointLabel
@@ -34,6 +33,7 @@ from coverage.maps._print_layout import (
     mm_per_px,
     scratch_figure,
 )
+from coverage.vocabulary import KNOWN_KINDS
 
 INK = "#263238"
 

@@ -28,13 +28,13 @@ from urllib.parse import quote
 import numpy as np
 
 from coverage import crs as crs_mod
-from coverage._errors import InputError
 from coverage.config import BASEMAPS
-from coverage.io import atomic_write
 from coverage.maps._assets import leaflet_inline
 from coverage.maps._data import MapLayers
 from coverage.maps._webassets import APP_CSS, BODY_HTML, CORE_JS, UI_JS
 from coverage.maps._webdata import build_payload
+from coverage.outputs import atomic_write
+from coverage.problems import InputError
 
 __all__ = [
     "InteractiveMap",

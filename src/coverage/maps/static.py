@@ -48,8 +48,6 @@ import matplotlib as mpl
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from coverage._errors import InputError
-from coverage.io import atomic_path
 from coverage.maps._data import MapLayers, to_wgs84
 from coverage.maps._fonts import PdfFontSubsets, cjk_font
 from coverage.maps._locator import Locator, LocatorSource, resolve_locator
@@ -57,6 +55,8 @@ from coverage.maps._print_content import SheetBase
 from coverage.maps._print_layout import A4_MM
 from coverage.maps._print_page import compose_pages, nice_length
 from coverage.maps._print_themes import sheet_contents, township_content
+from coverage.outputs import atomic_path
+from coverage.problems import InputError
 
 __all__ = ["A4_MM", "FORMATS", "build_static_sheets", "nice_length", "write_static_maps",
            "write_township_sheets"]

@@ -19,9 +19,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import scipy.sparse as sp
 
-from coverage._errors import InputError
-from coverage._validate import Problem
 from coverage.optimize.results import InfeasibilityReason, reason
+from coverage.problems import InputError, Problem
 
 if TYPE_CHECKING:
     from coverage.optimize.problem import LocationProblem

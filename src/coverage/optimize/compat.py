@@ -21,11 +21,11 @@ from typing import Literal
 
 import numpy as np
 
-from coverage._errors import InputError
 from coverage.optimize._problem import IndexLike
 from coverage.optimize.problem import LocationProblem
 from coverage.optimize.results import LocationResult
 from coverage.optimize.solve import solve
+from coverage.problems import InputError
 
 __all__ = [
     "solve_lscp",

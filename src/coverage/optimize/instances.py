@@ -17,7 +17,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import shortest_path
 from scipy.spatial import cKDTree
 
-from coverage._errors import InputError
+from coverage.problems import InputError
 
 __all__ = ["OrlibInstance", "RandomCounty", "random_county", "read_orlib_pmed", "read_sjc"]
 

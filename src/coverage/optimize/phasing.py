@@ -15,9 +15,9 @@ from typing import Literal, Protocol
 import numpy as np
 import scipy.sparse as sp
 
-from coverage._errors import InputError
 from coverage.optimize._problem import IndexLike, as_cost, as_coverage, as_weights, site_rules
 from coverage.optimize.compat import solve_mclp, solve_pmedian
+from coverage.problems import InputError
 
 __all__ = ["PhasingResult", "phase_sites"]
 

@@ -34,9 +34,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from coverage._errors import InputError
-from coverage._validate import Problem
 from coverage.optimize._problem import as_cost, as_coverage, as_weights, index_mask
+from coverage.problems import InputError, Problem
 
 __all__ = ["LocationProblem"]
 
@@ -60,7 +59,7 @@ class LocationProblem:
 
     Array-likes are accepted for every field and stored as read-only numpy arrays (the
     caller's inputs are copied, never modified).  Every problem found is reported together
-    in one :class:`~coverage._errors.InputError` naming the field and the fix.
+    in one :class:`~coverage.problems.InputError` naming the field and the fix.
 
     Attributes
     ----------

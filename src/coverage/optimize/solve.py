@@ -1,7 +1,7 @@
 """Solve a :class:`~coverage.optimize.problem.LocationProblem` with a named model.
 
 :func:`solve` is the single entry point: it looks the model up in :data:`MODELS`, checks
-every option against what that model accepts (one :class:`~coverage._errors.InputError`
+every option against what that model accepts (one :class:`~coverage.problems.InputError`
 naming each rejected option and the model), and runs it.
 
 =========  ===============================================  ===========  =================
@@ -43,8 +43,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-from coverage._errors import InputError
-from coverage._validate import Problem
 from coverage.optimize.lscp import lscp_model, lscpb_model
 from coverage.optimize.mclp import coverage_model
 from coverage.optimize.pcenter import pcenter_model
@@ -52,6 +50,7 @@ from coverage.optimize.pmedian import median_model
 from coverage.optimize.problem import LocationProblem
 from coverage.optimize.quota import quota_model
 from coverage.optimize.results import LocationResult
+from coverage.problems import InputError, Problem
 
 __all__ = ["MODELS", "ModelSpec", "SolveOptions", "solve"]
 

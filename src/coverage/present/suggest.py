@@ -24,6 +24,7 @@ from coverage.vocabulary import (
     KIND,
     MODEL,
     SOLVER_STATUS,
+    SOLVER_STOP,
     STATUS,
     SUGGEST_NOTE,
     SUGGEST_REASON,
@@ -66,20 +67,16 @@ def _pct(v: object) -> str:
 def solver_text(result: SuggestResult) -> str:
     """The solver's status in words, with the proven gap when not optimal."""
     s = result.solver
-    label = SOLVER_STATUS.label(_status_code(s.status))
-    if s.status == "infeasible":
+    label = SOLVER_STATUS.label(s.status)
+    if s.status in ("infeasible", "no_solution"):
         return label
     if s.status == "optimal":
         return f"{label}（用时 {s.solve_seconds:.2f} 秒）"
     gap = s.gap * 100 if math.isfinite(s.gap) else float("nan")
     bound = (f"与最优解的差距不超过 {gap:.2f}%" if math.isfinite(gap)
              else "与最优解的差距未知")
-    return f"{label}，{bound}（用时 {s.solve_seconds:.2f} 秒）"
-
-
-def _status_code(status: str) -> str:
-    """The vocabulary code of a solver status (older cores say gap_limit / time_limit)."""
-    return status if status in SOLVER_STATUS else "feasible"
+    why = f"，{SOLVER_STOP.label(s.stop)}" if s.stop != "completed" else ""
+    return f"{label}{why}，{bound}（用时 {s.solve_seconds:.2f} 秒）"
 
 
 def reconciliation_table(result: SuggestResult) -> pd.DataFrame:
@@ -473,6 +470,6 @@ def headline(result: SuggestResult) -> dict[str, Any]:
         "建议新建数": len(result.sites),
         "新增覆盖人口": round(float(result.sites["gain_population"].sum()))
         if len(result.sites) else 0,
-        "求解状态": SOLVER_STATUS.label(_status_code(s.status)),
+        "求解状态": SOLVER_STATUS.label(s.status),
         "求解用时(秒)": round(s.solve_seconds, 2),
     }

@@ -86,7 +86,6 @@ import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from coverage._osm import read_osm
-from coverage._routing import edge_values
 from coverage.crs import metric_crs_for
 from coverage.network import (
     RoadGraph,
@@ -96,6 +95,7 @@ from coverage.network import (
     path_lengths,
     travel_matrix,
 )
+from coverage.network._contract import edge_values
 
 logger = logging.getLogger("bench_access")
 ROOT = Path(__file__).resolve().parents[1]

@@ -549,16 +549,16 @@ def test_osmnx_graphs_convert_to_the_same_segments(name: str) -> None:
 def test_load_networks_reads_once_and_equals_load_network(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import coverage.network as network
+    import coverage.network.loading as loading
 
     calls: list[Path] = []
-    real = network.read_osm
+    real = loading.read_osm
 
     def counting(path: str | Path) -> object:
         calls.append(Path(path))
         return real(path)
 
-    monkeypatch.setattr(network, "read_osm", counting)
+    monkeypatch.setattr(loading, "read_osm", counting)
     path = FIXTURES / "net_small.osm"
     graphs = load_networks(path, profiles=["walk", "drive", "walk"], crs=CRS)
     assert len(calls) == 1 and sorted(graphs) == ["drive", "walk"]
@@ -731,7 +731,7 @@ def test_zero_time_edges_are_edges() -> None:
 
 
 def test_tree_sums_matches_walking_the_tree() -> None:
-    from coverage._routing import tree_sums
+    from coverage.network._contract import tree_sums
 
     rng = np.random.default_rng(5)
     n = 300
@@ -752,7 +752,8 @@ def test_tree_sums_matches_walking_the_tree() -> None:
 
 
 def test_contracted_and_full_searches_agree_on_a_mostly_junction_graph() -> None:
-    from coverage._routing import contract, nearest_source, nearest_source_full
+    from coverage.network._contract import contract
+    from coverage.network._search import nearest_source, nearest_source_full
 
     rng = np.random.default_rng(8)
     n = 400

@@ -89,10 +89,10 @@ def _brute_pmedian(D: np.ndarray, w: np.ndarray, p: int) -> float:
 def test_pmedian_root_fixing_matches_brute_force(seed, ipm, monkeypatch):
     # planar points give fractional LPs and truncated rows; the root LP (simplex or
     # interior point + crossover) fixes sites by reduced costs before the MILP
-    from coverage.optimize import pmedian
+    from coverage.optimize import _pmedian_radius
 
     if ipm:
-        monkeypatch.setattr(pmedian, "_IPM_COLS", 0)
+        monkeypatch.setattr(_pmedian_radius, "IPM_COLS", 0)
     rng = np.random.default_rng(100 + seed)
     xy = rng.random((30, 2))
     D = np.round(100 * np.sqrt(((xy[:, None] - xy[None, :14]) ** 2).sum(axis=2)))
@@ -227,13 +227,13 @@ def test_pmedian_kernel_search_beats_heuristic_and_stays_exact(seed):
 
 def test_pmedian_integer_data_closes_on_rounded_lagrangian_bound():
     # OR-Library pmed data are integers: a Lagrangian bound of 4999.6 proves 5000
-    from coverage.optimize.pmedian import _integral_objective, _round_up
+    from coverage.optimize._pmedian_lagrange import integral_objective, round_up
 
-    assert _round_up(4999.6, True) == 5000.0
-    assert _round_up(5000.0000000001, True) == 5000.0  # float noise does not overshoot
-    assert _round_up(4999.6, False) == 4999.6
-    assert _integral_objective(np.array([[1.0, 2.0], [3.0, np.inf]]), np.array([2.0, 1.0]))
-    assert not _integral_objective(np.array([[1.5, 2.0]]), np.array([1.0]))
+    assert round_up(4999.6, True) == 5000.0
+    assert round_up(5000.0000000001, True) == 5000.0  # float noise does not overshoot
+    assert round_up(4999.6, False) == 4999.6
+    assert integral_objective(np.array([[1.0, 2.0], [3.0, np.inf]]), np.array([2.0, 1.0]))
+    assert not integral_objective(np.array([[1.5, 2.0]]), np.array([1.0]))
 
 
 def test_lagrangian_kept_entries_give_the_exact_bound():

@@ -4,15 +4,16 @@ Trust but verify: every solution HiGHS returns is rechecked in numpy against the
 built (bounds, integrality, rows) and its objective recomputed (:func:`check_solution`);
 ``optimal`` is reported only when HiGHS says so, the check passes, the recomputed objective
 is the one HiGHS claims and it equals HiGHS's ``mip_dual_bound``.
+
+The MILP solve lives here; the instances and LPs in :mod:`~coverage.optimize._highs_lp`,
+the solution check in :mod:`~coverage.optimize._highs_check` and the substitution of fixed
+columns in :mod:`~coverage.optimize._highs_compact`, re-exported here for the models.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
-import os
-import sys
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -21,6 +22,9 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from coverage.optimize._highs_check import SolutionCheck, check_solution
+from coverage.optimize._highs_compact import CompactModel, compact_fixed
+from coverage.optimize._highs_lp import LpOutcome, build_lp, lp_dual_bound, new_highs, solve_lp
 from coverage.optimize.results import StopReason
 
 __all__ = [
@@ -42,38 +46,6 @@ logger = logging.getLogger(__name__)
 MilpStatus = Literal["optimal", "feasible", "infeasible", "no_solution"]
 
 
-@functools.cache
-def _swallow_banner() -> None:
-    """Construct the process's first ``Highs`` with the C-level stdout sent to /dev/null.
-
-    highspy prints a two-line banner ("Running HiGHS ...") from the constructor of the first
-    ``Highs`` object of a process, before any option (``output_flag``) can be set.  HiGHS
-    flushes after logging, so redirecting file descriptor 1 around that one construction
-    is enough; later instances are silent once ``output_flag`` is false.
-    """
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no usable stdout: nothing to protect
-        return
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def new_highs() -> highspy.Highs:
-    """A silent ``Highs`` instance (no banner, ``output_flag`` false)."""
-    _swallow_banner()
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("log_to_console", False)
-    return h
-
-
 def gap_of(objective: float, bound: float) -> float:
     """Relative gap ``|objective - bound| / max(|objective|, 1e-9)`` (0 when equal)."""
     if not np.isfinite(objective) or not np.isfinite(bound):
@@ -84,254 +56,9 @@ def gap_of(objective: float, bound: float) -> float:
     return diff / max(abs(objective), 1e-9)
 
 
-def _highs_lp(
-    c: np.ndarray,
-    A: sp.spmatrix,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    col_lower: np.ndarray,
-    col_upper: np.ndarray,
-    maximize: bool,
-    offset: float,
-) -> highspy.HighsLp:
-    n_col = int(c.size)
-    A_csc = sp.csc_matrix(A, dtype=float)
-    A_csc.sort_indices()
-    inf = highspy.kHighsInf
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_col
-    lp.num_row_ = int(A_csc.shape[0])
-    lp.col_cost_ = np.asarray(c, dtype=float)
-    lp.col_lower_ = np.where(np.isinf(col_lower), -inf, col_lower).astype(float)
-    lp.col_upper_ = np.where(np.isinf(col_upper), inf, col_upper).astype(float)
-    lp.row_lower_ = np.where(np.isinf(row_lower), -inf, row_lower).astype(float)
-    lp.row_upper_ = np.where(np.isinf(row_upper), inf, row_upper).astype(float)
-    lp.offset_ = float(offset)
-    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A_csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A_csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A_csc.data
-    lp.a_matrix_.num_col_ = n_col
-    lp.a_matrix_.num_row_ = int(A_csc.shape[0])
-    return lp
-
-
-@dataclass(frozen=True)
-class LpOutcome:
-    """Optimal basic solution of an LP relaxation with a bound and reduced costs checked in
-    numpy.
-
-    ``x`` is ``None`` unless HiGHS proved optimality.  ``objective`` is not HiGHS's claim
-    but the Lagrangian bound of HiGHS's row duals ``y`` recomputed here
-    (:func:`lp_dual_bound`): valid for *any* ``y``, and equal to the LP optimum (up to
-    rounding) when ``y`` is optimal.  ``reduced_cost`` is ``c - A^T y`` for that ``y``: for
-    a maximization ``<= 0`` at a lower bound and ``>= 0`` at an upper bound, and any
-    solution moving a column off its bound loses ``|reduced_cost|`` against ``objective``
-    (so reduced-cost fixing from these numbers is exact).  ``claimed`` is HiGHS's own
-    objective.
-    """
-
-    x: np.ndarray | None
-    objective: float
-    reduced_cost: np.ndarray | None
-    seconds: float
-    claimed: float = float("nan")
-
-
-def lp_dual_bound(
-    *,
-    c: np.ndarray,
-    A: sp.spmatrix,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    col_lower: np.ndarray,
-    col_upper: np.ndarray,
-    y: np.ndarray,
-    maximize: bool,
-    offset: float = 0.0,
-) -> tuple[float, np.ndarray]:
-    """A proven bound on ``opt c@x + offset`` over the LP from any row multipliers ``y``.
-
-    For a minimization and any ``y``: ``c@x = y@(A x) + d@x`` with ``d = c - A^T y``; over
-    the box and row ranges each term is at least its value at the right end, so
-    ``sum_i min(y_i l_i, y_i u_i) + sum_j min(d_j lo_j, d_j hi_j) + offset`` bounds every
-    feasible ``x`` from below (from above for a maximization, with max).  Multipliers that
-    would need an infinite row bound are set to 0 (still valid).  Returns ``(bound, d)``;
-    the bound is ``∓inf`` when a column with an infinite bound has a nonzero ``d``.
-    """
-    sign = 1.0 if maximize else -1.0  # work on min(-c) for a maximization
-    cc = -sign * np.asarray(c, dtype=float)
-    yy = -sign * np.asarray(y, dtype=float)
-    rl = np.asarray(row_lower, dtype=float)
-    ru = np.asarray(row_upper, dtype=float)
-    yy = np.where((yy > 0) & ~np.isfinite(rl), 0.0, yy)
-    yy = np.where((yy < 0) & ~np.isfinite(ru), 0.0, yy)
-    d = cc - sp.csr_matrix(A).T @ yy
-    row = np.where(yy > 0, yy * np.where(np.isfinite(rl), rl, 0.0),
-                   np.where(yy < 0, yy * np.where(np.isfinite(ru), ru, 0.0), 0.0))
-    lo = np.asarray(col_lower, dtype=float)
-    hi = np.asarray(col_upper, dtype=float)
-    with np.errstate(invalid="ignore"):
-        col = np.where(d > 0, d * lo, np.where(d < 0, d * hi, 0.0))
-    bound = float(row.sum() + col.sum())
-    if not np.isfinite(bound):
-        bound = -np.inf
-    return -sign * bound + float(offset), -sign * d
-
-
-def solve_lp(
-    *,
-    c: np.ndarray,
-    A: sp.spmatrix,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    col_lower: np.ndarray,
-    col_upper: np.ndarray,
-    maximize: bool = False,
-    offset: float = 0.0,
-    time_limit: float | None = None,
-    method: Literal["simplex", "ipm"] = "simplex",
-) -> LpOutcome:
-    """Solve the LP ``opt c@x + offset  s.t.  row_lower <= A x <= row_upper, bounds``.
-
-    Same arguments as :func:`solve_milp` without integrality, plus ``method``: dual
-    simplex, or HiGHS's interior point method followed by crossover (much faster on large
-    covering LPs, whose simplex runs are long and degenerate).  Both return a basic
-    optimal solution.  The bound and reduced costs returned are recomputed from HiGHS's row
-    duals (:func:`lp_dual_bound`), so they hold whatever HiGHS got wrong.
-    """
-    t0 = time.perf_counter()
-    lp = _highs_lp(c, A, row_lower, row_upper, col_lower, col_upper, maximize, offset)
-    h = new_highs()
-    h.passModel(lp)
-    if time_limit is not None:
-        h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
-    if method == "ipm":
-        h.setOptionValue("solver", "ipm")
-        h.setOptionValue("run_crossover", "on")
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return LpOutcome(None, float("nan"), None, time.perf_counter() - t0)
-    sol = h.getSolution()
-    claimed = float(h.getInfo().objective_function_value)
-    y = np.asarray(sol.row_dual, dtype=float)
-    kw = dict(c=c, A=A, row_lower=row_lower, row_upper=row_upper, col_lower=col_lower,
-              col_upper=col_upper, maximize=maximize, offset=offset)
-    # the bound is valid for either sign of y; HiGHS's convention gives the tight one
-    b1, d1 = lp_dual_bound(**kw, y=y)
-    b2, d2 = lp_dual_bound(**kw, y=-y)
-    better = (b1 <= b2) if maximize else (b1 >= b2)
-    bound, d = (b1, d1) if better else (b2, d2)
-    if abs(bound - claimed) > 1e-6 * max(1.0, abs(claimed)):
-        logger.info("LP: HiGHS claims %.12g, its duals prove %.12g", claimed, bound)
-    return LpOutcome(np.asarray(sol.col_value, dtype=float), bound, d,
-                     time.perf_counter() - t0, claimed)
-
-
-_FEAS_TOL = 1e-6
-"""Absolute feasibility tolerance of the solution check (HiGHS's ``mip_feasibility_tolerance``
-default), scaled by ``max(1, |bound|)`` for rows and column bounds."""
-
 _OBJ_TOL = 1e-9
 """Relative tolerance between HiGHS's claimed objective and the one recomputed from its
 solution vector (both are sums of the same products; a real mismatch is a whole cost)."""
-
-
-@dataclass(frozen=True)
-class SolutionCheck:
-    """Result of :func:`check_solution`.
-
-    Attributes
-    ----------
-    feasible
-        Whether every bound, integrality requirement and row holds within the tolerance.
-    objective
-        ``c @ x + offset`` with integer columns rounded (the value of the checked solution).
-    raw_objective
-        ``c @ x + offset`` of the vector as given (comparable to the solver's claim).
-    violation
-        Largest violation found (0 when feasible).
-    where
-        What the largest violation is (e.g. ``"row 12"``), empty when feasible.
-    x
-        The checked vector with integer columns rounded to integers.
-    """
-
-    feasible: bool
-    objective: float
-    raw_objective: float
-    violation: float
-    where: str
-    x: np.ndarray
-
-
-def check_solution(
-    x: np.ndarray,
-    *,
-    c: np.ndarray,
-    A: sp.spmatrix,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    col_lower: np.ndarray,
-    col_upper: np.ndarray,
-    integer: np.ndarray,
-    offset: float = 0.0,
-    tol: float = _FEAS_TOL,
-) -> SolutionCheck:
-    """Check a MILP solution against the model as built, in numpy.
-
-    Every column bound, every integrality requirement and every row is rechecked with the
-    absolute tolerance ``tol`` scaled by ``max(1, |bound|)``; the objective is recomputed.
-
-    Parameters
-    ----------
-    x
-        Candidate solution (one value per column).
-    c, A, row_lower, row_upper, col_lower, col_upper, integer, offset
-        The model, as passed to :func:`solve_milp`.
-    tol
-        Absolute feasibility tolerance.
-
-    Returns
-    -------
-    SolutionCheck
-    """
-    x = np.asarray(x, dtype=float)
-    c = np.asarray(c, dtype=float)
-    raw = float(c @ x) + float(offset) if x.size else float(offset)
-    worst, where = 0.0, ""
-    if x.shape != c.shape or not np.isfinite(x).all():
-        return SolutionCheck(False, float("nan"), raw, float("inf"), "shape or non-finite values",
-                             x)
-    integer = np.asarray(integer, dtype=bool)
-    xr = x.copy()
-    frac = np.abs(x[integer] - np.round(x[integer]))
-    if frac.size and frac.max() > tol:
-        k = int(np.argmax(frac))
-        worst, where = float(frac[k]), f"column {int(np.nonzero(integer)[0][k])} integrality"
-    xr[integer] = np.round(x[integer]) + 0.0  # no -0.0
-    lo = np.asarray(col_lower, dtype=float)
-    hi = np.asarray(col_upper, dtype=float)
-    below = (lo - xr) - tol * np.maximum(1.0, np.abs(np.where(np.isfinite(lo), lo, 0.0)))
-    above = (xr - hi) - tol * np.maximum(1.0, np.abs(np.where(np.isfinite(hi), hi, 0.0)))
-    for viol, kind in ((below, "lower"), (above, "upper")):
-        if viol.size and viol.max() > 0 and viol.max() + tol > worst:
-            k = int(np.argmax(viol))
-            worst, where = float(viol[k] + tol), f"column {k} {kind} bound"
-    if A.shape[0]:
-        act = sp.csr_matrix(A) @ xr
-        rl = np.asarray(row_lower, dtype=float)
-        ru = np.asarray(row_upper, dtype=float)
-        r_below = (rl - act) - tol * np.maximum(1.0, np.abs(np.where(np.isfinite(rl), rl, 0.0)))
-        r_above = (act - ru) - tol * np.maximum(1.0, np.abs(np.where(np.isfinite(ru), ru, 0.0)))
-        for viol, kind in ((r_below, "below its lower bound"), (r_above, "above its upper bound")):
-            if viol.max() > 0 and viol.max() + tol > worst:
-                k = int(np.argmax(viol))
-                worst, where = float(viol[k] + tol), f"row {k} {kind}"
-    feasible = where == ""
-    return SolutionCheck(feasible, float(c @ xr) + float(offset), raw,
-                         0.0 if feasible else worst, where, xr)
 
 
 @dataclass(frozen=True)
@@ -585,7 +312,7 @@ def _run_highs(
     c = model["c"]
     integer = model["integer"]
     assert isinstance(c, np.ndarray) and isinstance(integer, np.ndarray)
-    lp = _highs_lp(c, model["A"], model["row_lower"], model["row_upper"],  # type: ignore[arg-type]
+    lp = build_lp(c, model["A"], model["row_lower"], model["row_upper"],  # type: ignore[arg-type]
                    model["col_lower"], model["col_upper"], maximize,  # type: ignore[arg-type]
                    float(model["offset"]))  # type: ignore[arg-type]
     has_int = bool(np.any(integer))
@@ -646,66 +373,3 @@ _SEARCHED = frozenset({
 """Model statuses after which HiGHS's ``mip_dual_bound`` comes from a real search (any other
 status, e.g. ``kNotset`` after a refused option, proves nothing)."""
 
-
-@dataclass(frozen=True)
-class CompactModel:
-    """A MILP with its fixed columns substituted out and its emptied rows dropped.
-
-    ``model`` holds the keyword arguments of :func:`solve_milp` (without options);
-    :meth:`expand` maps a solution of the compact model back to the full column space.
-    """
-
-    model: dict[str, object]
-    keep: np.ndarray
-    fixed_values: np.ndarray
-
-    def expand(self, x: np.ndarray) -> np.ndarray:
-        """Full-length solution: fixed columns at their values, the rest from ``x``."""
-        full = self.fixed_values.copy()
-        full[self.keep] = x
-        return full
-
-
-def compact_fixed(
-    *,
-    c: np.ndarray,
-    A: sp.spmatrix,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    col_lower: np.ndarray,
-    col_upper: np.ndarray,
-    integer: np.ndarray,
-    maximize: bool = False,
-    offset: float = 0.0,
-) -> CompactModel:
-    """Substitute the columns with ``col_lower == col_upper`` and drop rows left empty.
-
-    Done before handing HiGHS a model after our own reductions (reduced-cost fixing), so
-    that its presolve, which would do the same, can be switched off.  Rows left without a
-    free column are dropped when the fixed values satisfy them (checked with a tolerance;
-    a violated row is kept).
-    """
-    A_csc = sp.csc_matrix(A, dtype=float)
-    fixed = np.asarray(col_lower == col_upper)
-    keep = np.nonzero(~fixed)[0]
-    values = np.where(fixed, col_lower, 0.0).astype(float)
-    const = A_csc @ values
-    lo = row_lower - const
-    hi = row_upper - const
-    A_keep = A_csc[:, keep].tocsr()
-    tol = 1e-9 * np.maximum(1.0, np.abs(const))
-    # an emptied row is dropped only when the fixed values satisfy it; a violated one is
-    # kept, so that HiGHS reports the model infeasible instead of it being lost here
-    live = (np.diff(A_keep.indptr) > 0) | (lo > tol) | (hi < -tol)
-    model: dict[str, object] = dict(
-        c=np.asarray(c, dtype=float)[keep],
-        A=A_keep[live],
-        row_lower=lo[live],
-        row_upper=hi[live],
-        col_lower=np.asarray(col_lower, dtype=float)[keep],
-        col_upper=np.asarray(col_upper, dtype=float)[keep],
-        integer=np.asarray(integer)[keep],
-        maximize=maximize,
-        offset=float(offset + np.asarray(c, dtype=float) @ values),
-    )
-    return CompactModel(model=model, keep=keep, fixed_values=values)

@@ -71,6 +71,7 @@ def settings(request: Request) -> Settings:
 async def checked_form(request: Request) -> FormData:
     """The POSTed form, after its CSRF token was checked (an :class:`InputError` if not)."""
     form = await request.form(max_part_size=4 * 2**20)
+    request.state.forms = [*getattr(request.state, "forms", []), form]  # closed by the guard
     sent = form.get("csrf") or request.headers.get("x-csrf-token")
     if not security.csrf_matches(request, sent if isinstance(sent, str) else None):
         raise InputError.single(
@@ -121,7 +122,11 @@ def create_app(workspace: str | Path, *, token: str | None = None,
                     call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         cookie = security.csrf_value(request)
         request.state.csrf = cookie or security.new_csrf()
-        response = await _guarded(request, call_next)
+        try:
+            response = await _guarded(request, call_next)
+        finally:
+            for form in getattr(request.state, "forms", []):
+                await form.close()
         for k, v in security.SECURITY_HEADERS.items():
             if k == "X-Frame-Options" or k == "Content-Security-Policy":
                 response.headers.setdefault(k, v)

@@ -102,10 +102,14 @@ class RunParams:
         """These parameters as a ``[scenarios.NAME]`` table of the region config."""
         svc_id = config.optimize.service
         services = []
+        have = set(config.layers)
         for s in config.access.services:
+            # the default services name every kind; written out they name the region's own
             entry: dict[str, Any] = {
-                "id": s.id, "name": s.name, "site_layers": list(s.site_layers),
-                "demand_layers": list(s.demand_layers), "site_statuses": list(s.site_statuses),
+                "id": s.id, "name": s.name,
+                "site_layers": [k for k in s.site_layers if k in have],
+                "demand_layers": [k for k in s.demand_layers if k in have],
+                "site_statuses": list(s.site_statuses),
                 "urban": {"mode": s.urban.mode, "minutes": s.urban.minutes},
                 "rural": {"mode": s.rural.mode, "minutes": s.rural.minutes}}
             if s.staff_column:

@@ -8,7 +8,6 @@ kept; a name carrying HTML in a 台账 is shown as text; with a token every page
 from __future__ import annotations
 
 import re
-import shutil
 import warnings
 from collections.abc import Iterator
 from pathlib import Path

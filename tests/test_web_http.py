@@ -205,7 +205,7 @@ def test_broken_upload_shows_every_problem_with_its_row(client: Client) -> None:
     r = client.post(f"{base}/wizard", {"coord": "gps", "action": "save"})
     assert r.status_code == 303 and r.headers["location"].endswith("/validate")
     page = client.http.get(f"{base}/validate").text
-    rows = re.findall(r'<tr id="problem-\d+" class="(\w+)">(.*?)</tr>', page, re.S)
+    rows = re.findall(r'<tr id="problem-\d+" class="sev-(\w+)">(.*?)</tr>', page, re.S)
     cells = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>",
                                                                    row, re.S)]
              for _, row in rows]

@@ -22,6 +22,7 @@ from coverage.scaffold import Choices, check_draft, draft_config, plan_region, s
 from coverage.web.app import checked_form, render, settings
 from coverage.web.views import (
     COORD_QUESTION,
+    admin_outlines,
     choices_from_form,
     problem_rows,
     source_view,
@@ -178,14 +179,15 @@ def _validate(project: Project) -> dict[str, Any]:
         region = load_region(config)
     except InputError as exc:
         return {"ok": False, "problems": problem_rows(exc.problems, roots=roots, config=config),
-                "counts": []}
+                "counts": [], "outlines": admin_outlines(config)}
     from coverage.region import located_mask
     from coverage.vocabulary import KIND
 
     counts = [{"kind": KIND.label(k), "n": len(g), "located": int(located_mask(g).sum())}
               for k, g in region.layers.items()]
     return {"ok": True, "problems": problem_rows(region.problems, roots=roots, config=config),
-            "counts": counts, "townships": len(region.townships), "name": region.name}
+            "counts": counts, "townships": len(region.townships), "name": region.name,
+            "outlines": admin_outlines(config) if region.problems else {}}
 
 
 @router.get("/p/{slug}/validate", response_class=HTMLResponse)

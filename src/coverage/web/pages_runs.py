@@ -277,6 +277,11 @@ async def compare_page(request: Request, slug: str) -> HTMLResponse:
     for run_id in chosen:
         summary = read_json(project.run_dir(run_id) / "summary.json", None)
         if summary:
+            params = RunParams.from_dict(read_json(project.run_dir(run_id) / "params.json", {}))
+            summary = {**summary, "服务标准（城镇/农村，分钟）":
+                       f"{params.urban_minutes:g} / {params.rural_minutes:g}",
+                       "锁定建设": "、".join(params.force) or "—",
+                       "排除（该村无场地）": "、".join(params.exclude) or "—"}
             rows.append((run_id, summary))
     keys: list[str] = []
     for _, summary in rows:

@@ -28,8 +28,8 @@ from coverage.vocabulary import (
     SCAFFOLD_USE,
 )
 
-__all__ = ["COORD_QUESTION", "ProblemRow", "choices_from_form", "column_options",
-           "problem_rows", "read_csv_rows", "source_view", "use_options"]
+__all__ = ["COORD_QUESTION", "ProblemRow", "admin_outlines", "choices_from_form",
+           "column_options", "problem_rows", "read_csv_rows", "source_view", "use_options"]
 
 #: The coordinate question in the planner's words: answer code → what to show.
 COORD_QUESTION: tuple[tuple[str, str], ...] = (
@@ -248,3 +248,34 @@ def read_csv_rows(path: Path, columns: Mapping[str, str], *, limit: int = 500,
 def coord_label(code: str) -> str:
     """The coordinate source's label (高德地图（GCJ-02） …)."""
     return COORD_SOURCE.label(code)
+
+
+def admin_outlines(config: RegionConfig | None) -> dict[str, Any]:
+    """The county and township outlines as simplified WGS84 GeoJSON (the problem map's
+    background); an empty collection when the files cannot be read (their problems are in
+    the table already)."""
+    features: list[dict[str, Any]] = []
+    if config is None:
+        return {"type": "FeatureCollection", "features": features}
+    import json
+
+    from coverage.crs import to_wgs84
+    from coverage.problems import InputError
+    from coverage.readers import read_vector
+
+    for admin in config.admin:
+        if admin.level not in ("county", "township"):
+            continue
+        try:
+            gdf = read_vector(admin.file, layer=admin.layer or None,
+                              encoding=admin.encoding or None)
+            gdf = to_wgs84(gdf, source=admin.crs or None, file=str(admin.file))
+        except (InputError, OSError, ValueError):
+            continue
+        shapes = gdf.geometry.simplify(0.0005)
+        shapes = shapes[shapes.notna() & ~shapes.is_empty]
+        data = json.loads(shapes.to_json())
+        for f in data["features"]:
+            f["properties"] = {"level": admin.level}
+            features.append(f)
+    return {"type": "FeatureCollection", "features": features}

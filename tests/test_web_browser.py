@@ -50,9 +50,8 @@ RUN_TIMEOUT_MS = 300_000
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
     uvicorn = pytest.importorskip("uvicorn")
-    from coverage.web import create_app
-
     import coverage.maps
+    from coverage.web import create_app
 
     app = create_app(tmp_path_factory.mktemp("workspace"))
     patch = pytest.MonkeyPatch()

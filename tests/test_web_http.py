@@ -194,9 +194,11 @@ def test_cli_has_serve() -> None:
     assert args.port == 9000 and args.host == "127.0.0.1" and callable(args.func)
 
 
-def test_broken_upload_shows_every_problem_with_its_row(client: Client) -> None:
+def test_broken_upload_shows_every_problem_with_its_row(
+        client: Client, caplog: pytest.LogCaptureFixture) -> None:
     """The broken fixture through the wizard: the problems table names file, row, column,
     the value as typed and the fix, as ``coverage validate`` does; a run refuses it too."""
+    caplog.set_level("INFO", logger="coverage.web")
     base = client.project("错误示例")
     for f in sorted((FIXTURES / "broken").iterdir()):
         if f.suffix != ".toml":
@@ -224,3 +226,83 @@ def test_broken_upload_shows_every_problem_with_its_row(client: Client) -> None:
     assert wait_for(project, run_id, timeout=120)["state"] == "failed"
     page = client.http.get(r.headers["location"]).text
     assert "运行未完成" in page and "empty coordinate" in page
+    # the server log records the run, never the values of the 台账
+    logged = [r.getMessage() for r in caplog.records if r.name == "coverage.web"]
+    assert any(run_id in m and "started" in m for m in logged)
+    assert any(run_id in m and "input problems" in m for m in logged)
+    assert not any("北河镇" in m or "370999101201" in m or "村" in m for m in logged)
+
+
+def _form_fields(html: str) -> dict[str, str]:
+    """The values a browser would send for the wizard form as shown (selected options)."""
+    fields: dict[str, str] = {}
+    for name, body in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', body)
+        fields[name] = chosen.group(1) if chosen else ""
+    for name, value in re.findall(r'<input type="(?:text|number|hidden)" name="([^"]+)" '
+                                  r'value="([^"]*)"', html):
+        fields[name] = value
+    return fields
+
+
+def test_wizard_changes_become_the_region_toml(client: Client) -> None:
+    """A role left out, a per-file coordinate answer and the global answer, written as
+    ``coverage init`` would write them."""
+    import tomllib
+
+    base = client.project("测试县")
+    for f in sorted((FIXTURES / "tiny").iterdir()):
+        if f.suffix != ".toml":
+            assert client.upload(base, f.name, f.read_bytes()).status_code == 200
+    page = client.http.get(f"{base}/wizard").text
+    fields = _form_fields(page)
+    index = {sid: i for i, sid in re.findall(r'id="src-(\d+)" data-id="([^"]+)"', page)}
+    villages, schools = index["villages.csv"], index["schools_gcj02.csv"]
+    role = next(k for k, v in fields.items()
+                if k.startswith(f"role_{villages}_") and v == "population")
+    fields.update({role: "", f"coord_{schools}": "amap", "coord": "gps", "action": "save",
+                   "csrf": client.csrf})
+    r = client.post(f"{base}/wizard", fields)
+    assert r.status_code == 303 and r.headers["location"].endswith("/validate")
+    project = client.http.app.state.settings.workspace.project("测试县")  # type: ignore[attr-defined]
+    config = tomllib.loads(project.toml.read_text(encoding="utf-8"))
+    assert "population" not in config["layers"]["village"]["columns"]
+    assert config["layers"]["school"]["crs"] == "gcj02"
+    assert config["layers"]["village"].get("crs", "EPSG:4326") in ("EPSG:4326", "wgs84")
+    assert config["layers"]["village"]["file"] == "uploads/villages.csv"
+    # the answers are kept: the wizard shows them again
+    again = _form_fields(client.http.get(f"{base}/wizard").text)
+    assert again[role] == "" and again[f"coord_{schools}"] == "amap"
+    assert "数据检查通过" in client.http.get(f"{base}/validate").text
+
+
+def test_coverage_serve_starts_and_answers(tmp_path: Path) -> None:
+    """``coverage serve`` as the README starts it: a process answering on loopback."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "coverage.cli", "serve", "--port", str(port),
+                             "--workspace", str(tmp_path / "ws")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as resp:
+                    body = resp.read().decode()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.3)
+        assert "我的规划项目" in body
+        assert (tmp_path / "ws").is_dir()
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    assert f"http://127.0.0.1:{port}/" in out and "Traceback" not in out

@@ -117,6 +117,7 @@ def _wizard_context(project: Project, choices: Choices) -> dict[str, Any]:
             "epsg": choices.source if coord == "projected" else "",
             "needs_coord": any(s.crs.needs_answer for s in plan.survey.sources),
             "uses": use_options(), "questions": questions,
+            "coord_answers": dict(choices.sources),
             "survey_problems": problem_rows(list(sv.problems),
                                             roots=[project.uploads, project.root])}
 

@@ -84,9 +84,10 @@ def source_view(source: SourceSurvey, index: int) -> dict[str, Any]:
 def choices_from_form(form: Mapping[str, str], sources: Sequence[SourceSurvey]) -> Choices:
     """The planner's answers on the wizard page as :class:`Choices` (only what was changed).
 
-    Field names: ``use_I``, ``header_I``, ``role_I_J`` (source I, column J), ``coord``
-    (the coordinate question), ``epsg`` (for projected coordinates), ``region_name``,
-    ``region_code``.
+    Field names: ``use_I``, ``header_I``, ``role_I_J`` (source I, column J), ``coord_I``
+    (source I's coordinate source, when it differs from the others), ``coord`` (the
+    coordinate question), ``epsg`` (for projected coordinates), ``region_name``,
+    ``region_code`` (with ``*_guess``: what was shown).
     """
     data: dict[str, Any] = {"uses": {}, "roles": {}, "header_rows": {}}
     for i, s in enumerate(sources):
@@ -103,6 +104,9 @@ def choices_from_form(form: Mapping[str, str], sources: Sequence[SourceSurvey]) 
                 roles[c.header] = role
         if roles:
             data["roles"][s.id] = roles
+        answer = form.get(f"coord_{i}") or ""
+        if answer:
+            data.setdefault("sources", {})[s.id] = answer
     coord = form.get("coord") or ""
     if coord == "projected":
         epsg = (form.get("epsg") or "").strip()
@@ -111,7 +115,8 @@ def choices_from_form(form: Mapping[str, str], sources: Sequence[SourceSurvey]) 
     elif coord:
         data["source"] = coord
     for key in ("region_name", "region_code"):
-        if form.get(key):
+        # only what the planner changed: an accepted guess stays a guess in the TOML
+        if form.get(key) and form.get(key) != form.get(f"{key}_guess"):
             data[key] = str(form[key])
     return Choices.from_mapping(data)
 

@@ -109,7 +109,13 @@ class Session:
     def shot(self, name: str, *, full: bool = False) -> None:
         if self.shots:
             Path(self.shots).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(Path(self.shots) / f"web_{name}.png"), full_page=full)
+            from PIL import Image
+
+            path = Path(self.shots) / f"web_{name}.png"
+            self.page.screenshot(path=str(path), full_page=full)
+            with Image.open(path) as im:  # small files for the repository: 256 colours
+                small = im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+            small.save(path, optimize=True)
 
     def close(self) -> None:
         assert self.outside == [], self.outside

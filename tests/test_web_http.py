@@ -306,3 +306,17 @@ def test_coverage_serve_starts_and_answers(tmp_path: Path) -> None:
         proc.terminate()
         out, _ = proc.communicate(timeout=20)
     assert f"http://127.0.0.1:{port}/" in out and "Traceback" not in out
+
+
+def test_on_loopback_other_host_names_are_refused(tmp_path: Path) -> None:
+    """DNS rebinding: a page of evil.example resolving to 127.0.0.1 gets nothing."""
+    app = create_app(tmp_path / "ws", allowed_hosts=("127.0.0.1", "localhost", "[::1]"))
+    http = TestClient(app, base_url="http://127.0.0.1:8765", raise_server_exceptions=False)
+    assert http.get("/").status_code == 200
+    assert http.get("/", headers={"host": "localhost:8765"}).status_code == 200
+    r = http.get("/", headers={"host": "evil.example:8765"})
+    assert r.status_code == 400 and "我的规划项目" not in r.text
+    csrf = http.cookies.get("coverage_csrf")
+    r = http.post("/projects", data={"name": "x", "csrf": csrf},
+                  headers={"host": "evil.example:8765", "origin": "http://evil.example:8765"})
+    assert r.status_code == 400 and not any((tmp_path / "ws").iterdir())

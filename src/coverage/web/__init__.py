@@ -68,7 +68,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8765, workspace: str | Path | 
     if not 0 < port < 65536:
         raise InputError.single("端口号无效 (bad port)", column="--port", value=port,
                                 code="bad_port", fix="e.g. --port 8765")
-    app = create_app(workspace or DEFAULT_WORKSPACE, token=token, max_upload_mb=max_upload_mb)
+    loopback = ("127.0.0.1", "localhost", "[::1]") if host in _LOOPBACK else None
+    app = create_app(workspace or DEFAULT_WORKSPACE, token=token, max_upload_mb=max_upload_mb,
+                     allowed_hosts=loopback)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     url = f"http://{shown if ':' not in shown else f'[{shown}]'}:{port}/"
     if token:

@@ -50,6 +50,9 @@ class Settings:
     workspace: Workspace
     token: str | None = None
     max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB
+    #: host names the pages may be addressed by (None: any); on loopback, the loopback names,
+    #: so that a web page elsewhere cannot reach the workbench by DNS rebinding
+    allowed_hosts: tuple[str, ...] | None = None
 
 
 def render(request: Request, template: str, status_code: int = 200, /, **context: Any
@@ -99,7 +102,8 @@ def _message(request: Request, status: int, heading: str, text: str) -> HTMLResp
 
 
 def create_app(workspace: str | Path, *, token: str | None = None,
-               max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB) -> FastAPI:
+               max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
+               allowed_hosts: tuple[str, ...] | None = None) -> FastAPI:
     """The workbench over the projects in ``workspace``.
 
     Parameters
@@ -110,12 +114,16 @@ def create_app(workspace: str | Path, *, token: str | None = None,
         When set, every page needs it (asked once, then kept in a cookie).
     max_upload_mb
         Largest file accepted (MB).
+    allowed_hosts
+        Host names (without port) requests may carry in ``Host``; None accepts any.
     """
     from coverage.web import pages_data, pages_runs
 
     app = FastAPI(title="coverage 规划工作台", docs_url=None, redoc_url=None,
                   openapi_url=None)
-    app.state.settings = Settings(Workspace(workspace), token or None, float(max_upload_mb))
+    app.state.settings = Settings(Workspace(workspace), token or None, float(max_upload_mb),
+                                  tuple(h.lower() for h in allowed_hosts)
+                                  if allowed_hosts is not None else None)
 
     @app.middleware("http")
     async def guard(request: Request,
@@ -141,6 +149,11 @@ def create_app(workspace: str | Path, *, token: str | None = None,
                        call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         s = settings(request)
         path = request.url.path
+        if s.allowed_hosts is not None and security.host_name(request) not in s.allowed_hosts:
+            log.warning("refused a request addressed to another host name")
+            return _message(request, 400, "地址不对",
+                            "请用 coverage serve 显示的地址打开工作台 (open the workbench by the "
+                            "address coverage serve printed)")
         if request.method not in _SAFE_METHODS and not security.same_origin(request):
             log.warning("refused a cross-site %s to %s", request.method, path)
             return _message(request, 403, "跨站请求被拒绝",

@@ -8,6 +8,9 @@
   ``Origin`` (or, without one, its ``Referer``) must be the workbench's own address, and its
   form must carry the CSRF token of the page (double-submit: the same random value in a
   SameSite=Strict cookie and in a hidden field or the ``X-CSRF-Token`` header).
+* **Host.**  Bound to the loopback address, only requests addressed to ``127.0.0.1``,
+  ``localhost`` or ``[::1]`` are answered: a web page elsewhere cannot reach the workbench by
+  pointing its own host name at 127.0.0.1 (DNS rebinding).
 * **Size.**  A request whose ``Content-Length`` is above the upload limit is refused before
   its body is read (the upload page sends one file per request).
 * **Headers.**  A Content-Security-Policy that allows only the workbench's own address
@@ -23,8 +26,8 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
-__all__ = ["CSRF_COOKIE", "SECURITY_HEADERS", "TOKEN_COOKIE", "csrf_value", "new_csrf",
-           "same_origin", "token_ok"]
+__all__ = ["CSRF_COOKIE", "SECURITY_HEADERS", "TOKEN_COOKIE", "csrf_matches", "csrf_value",
+           "host_name", "new_csrf", "same_origin", "token_ok"]
 
 TOKEN_COOKIE = "coverage_token"
 CSRF_COOKIE = "coverage_csrf"
@@ -47,6 +50,14 @@ def token_ok(request: Request, token: str | None) -> bool:
         return True
     given = request.cookies.get(TOKEN_COOKIE) or request.query_params.get("token") or ""
     return hmac.compare_digest(given.encode(), token.encode())
+
+
+def host_name(request: Request) -> str:
+    """The host name the request was addressed to (``Host`` without the port), lower case."""
+    host = request.headers.get("host", "").lower()
+    if host.startswith("["):
+        return host[: host.find("]") + 1]
+    return host.rsplit(":", 1)[0] if ":" in host else host
 
 
 def _origin_of(url: str) -> str:

@@ -218,6 +218,9 @@ def test_planner_journey(browser: Any, server: tuple[str, Any], tmp_path: Path) 
     locked, excluded = plan1[0]["id"], plan1[1]["id"]
     page.check(f"#sites tr[data-id='{locked}'] input.lock")
     page.check(f"#sites tr[data-id='{excluded}'] input.exclude")
+    page.locator("#sites").scroll_into_view_if_needed()
+    page.evaluate("document.getElementById('sites').scrollIntoView(); window.scrollBy(0, -60)")
+    s.shot("7b_lock")
     page.click("#rerun-btn")
     _wait_results(page)
     second = page.url.rsplit("/", 1)[1]

@@ -5,7 +5,8 @@ workspace.  One journey through the pages: a new project, the demo county's own 
 uploaded through the page (one of them dropped on the drop zone), the column roles the
 wizard guessed accepted with the coordinate question answered, validation, a run with live
 progress (a second run of the same project meanwhile is refused), the 一张图 in the page, a
-suggested site locked and another excluded (该村无场地), a re-run that keeps the lock and
+suggested site locked and another excluded (该村无场地), a candidate added by clicking the
+map (locked), a re-run that keeps the lock and
 avoids the excluded village, the two plans side by side, the Word report downloaded and
 opened.  Then the broken fixture: its problems in the table with their rows, one located on
 the map.  Every request that does not go to the test's server is aborted and recorded (and
@@ -22,6 +23,7 @@ maps; the run's interactive map, tables and Word report are.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import socket
@@ -221,13 +223,27 @@ def test_planner_journey(browser: Any, server: tuple[str, Any], tmp_path: Path) 
     page.locator("#sites").scroll_into_view_if_needed()
     page.evaluate("document.getElementById('sites').scrollIntoView(); window.scrollBy(0, -60)")
     s.shot("7b_lock")
+    # -- and add a candidate by clicking the map (a room a township offers), locked
+    page.click("#add-toggle")
+    box = page.locator("iframe#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.42, box["y"] + box["height"] * 0.55)
+    page.wait_for_selector("#added tbody tr")
+    page.fill("#added tbody tr input[type=text]", "镇政府活动室")
+    page.check("#added tbody tr input[type=checkbox]")
+    page.click("#add-toggle")
     page.click("#rerun-btn")
     _wait_results(page)
     second = page.url.rsplit("/", 1)[1]
     assert second != first
-    plan2 = {r["id"] for r in _sites(project.run_dir(second))}
+    plan2 = {r["id"]: r for r in _sites(project.run_dir(second))}
     assert locked in plan2
     assert excluded not in plan2
+    params = json.loads((project.run_dir(second) / "params.json").read_text(encoding="utf-8"))
+    [(added_id, added_name, lon, lat)] = params["extra"]
+    assert added_name == "镇政府活动室" and added_id in params["force"]
+    assert float(plan2[added_id]["lon"]) == pytest.approx(lon, abs=1e-5)
+    assert float(plan2[added_id]["lat"]) == pytest.approx(lat, abs=1e-5)
+    assert plan2[added_id]["name"] == "镇政府活动室" and plan2[added_id]["kind"] == "service_site"
     assert page.locator(f"#sites tr[data-id='{locked}'] .badge").inner_text() == "已锁定"
     assert page.locator(f"#sites tr[data-id='{excluded}']").count() == 0
     assert {r["id"] for r in _sites(project.run_dir(first))} == {r["id"] for r in plan1}

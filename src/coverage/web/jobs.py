@@ -63,6 +63,9 @@ class RunParams:
         Codes of candidates that must not be built (该村无场地).
     time_limit
         Solver time limit in seconds.
+    extra
+        Candidates the planner added on the map: ``(id, name, lon, lat)``
+        (``[[optimize.extra_candidates]]``).
     """
 
     label: str
@@ -75,6 +78,7 @@ class RunParams:
     force: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     time_limit: float = 60.0
+    extra: tuple[tuple[str, str, float, float], ...] = ()
 
     @classmethod
     def defaults(cls, config: RegionConfig, *, label: str = "方案1") -> RunParams:
@@ -84,7 +88,8 @@ class RunParams:
         return cls(label=label, preset=config.targets.preset, model=opt.model, p=opt.p,
                    budget=opt.budget, urban_minutes=svc.urban.minutes,
                    rural_minutes=svc.rural.minutes, force=tuple(opt.force),
-                   exclude=tuple(opt.exclude), time_limit=opt.time_limit_s)
+                   exclude=tuple(opt.exclude), time_limit=opt.time_limit_s,
+                   extra=tuple((c.id, c.name, c.lon, c.lat) for c in opt.extra_candidates))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunParams:
@@ -92,11 +97,13 @@ class RunParams:
         values = {k: v for k, v in data.items() if k in names}
         values["force"] = tuple(values.get("force") or ())
         values["exclude"] = tuple(values.get("exclude") or ())
+        values["extra"] = tuple((str(i), str(n), float(x), float(y))
+                                for i, n, x, y in values.get("extra") or ())
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "force": list(self.force),
-                "exclude": list(self.exclude)}
+                "exclude": list(self.exclude), "extra": [list(e) for e in self.extra]}
 
     def overrides(self, config: RegionConfig) -> dict[str, Any]:
         """These parameters as a ``[scenarios.NAME]`` table of the region config."""
@@ -122,7 +129,9 @@ class RunParams:
                 "access": {"services": services},
                 "optimize": {"model": self.model, "p": int(self.p), "budget": float(self.budget),
                              "time_limit_s": float(self.time_limit),
-                             "force": list(self.force), "exclude": list(self.exclude)}}
+                             "force": list(self.force), "exclude": list(self.exclude),
+                             "extra_candidates": [{"id": i, "name": n, "lon": x, "lat": y}
+                                                  for i, n, x, y in self.extra]}}
 
 
 @dataclass

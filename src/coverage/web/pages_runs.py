@@ -75,7 +75,31 @@ def _params(form: dict[str, str], base: RunParams) -> RunParams:
         rural_minutes=_number(form, "rural_minutes", base.rural_minutes, low=1),
         force=_codes(form["force"]) if "force" in form else base.force,
         exclude=_codes(form["exclude"]) if "exclude" in form else base.exclude,
-        time_limit=_number(form, "time_limit", base.time_limit, low=1))
+        time_limit=_number(form, "time_limit", base.time_limit, low=1), extra=base.extra)
+
+
+def _added(form: dict[str, str], *, taken: set[str]
+           ) -> list[tuple[str, str, float, float, bool]]:
+    """Candidates added on the results page's map: ``add_lon_N``/``add_lat_N``/``add_name_N``
+    (and ``add_lock_N`` to lock one) → ``(id, name, lon, lat, locked)`` with new ids."""
+    out = []
+    n = len(taken)
+    for key in sorted((k for k in form if k.startswith("add_lon_")),
+                      key=lambda k: int(k.rsplit("_", 1)[1]) if k[8:].isdigit() else 0):
+        i = key.rsplit("_", 1)[1]
+        lon = _number(form, f"add_lon_{i}", float("nan"), low=-180)
+        lat = _number(form, f"add_lat_{i}", float("nan"), low=-90)
+        if lon != lon or lat != lat:  # NaN: the row was emptied
+            continue
+        n += 1
+        code = f"新增候选{n}"
+        while code in taken:
+            n += 1
+            code = f"新增候选{n}"
+        taken.add(code)
+        name = (form.get(f"add_name_{i}") or "").strip()[:40] or code
+        out.append((code, name, round(lon, 6), round(lat, 6), bool(form.get(f"add_lock_{i}"))))
+    return out
 
 
 def _defaults(project: Project) -> RunParams:
@@ -120,8 +144,14 @@ async def run_start(request: Request, slug: str) -> Response:
         exclude = dict.fromkeys([*base.exclude, *_codes(",".join(
             v for k, v in form.items() if k.startswith("exclude_"))),
             *_codes(form.get("exclude_more", ""))])
+        extra = list(base.extra)
+        for added in _added(form, taken={e[0] for e in extra}):
+            extra.append(added[:4])
+            if added[4]:
+                force[added[0]] = None
         for code in _codes(form.get("unlock", "")):
             force.pop(code, None)
+        base = RunParams(**{**base.__dict__, "extra": tuple(extra)})
         form = {"label": form.get("label") or base.label, "force": ",".join(force),
                 "exclude": ",".join(c for c in exclude if c not in force)}
     run_id = await asyncio.to_thread(_start, project, form, base)

@@ -118,6 +118,24 @@ def _parser() -> argparse.ArgumentParser:
     _add_out(p, "coverage-compare")
     p.set_defaults(func=_cmd_compare)
 
+    p = sub.add_parser("serve", help="the 规划工作台: a local web app over all of this")
+    p.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
+    p.add_argument("--host", default="127.0.0.1", help="address (another than 127.0.0.1 "
+                   "needs --token)")
+    p.add_argument("--token", help="access token every page then asks for")
+    p.add_argument("--workspace", type=Path, help="projects folder (default: ~/coverage-projects)")
+    p.add_argument("--max-upload-mb", type=float, default=200.0, help="largest file (MB)")
+    p.add_argument("--open", action="store_true", help="open the page in the browser")
+
+    def _serve(a: argparse.Namespace) -> int:
+        from coverage.web import serve
+
+        serve(host=a.host, port=a.port, workspace=a.workspace, token=a.token,
+              open_browser=a.open, max_upload_mb=a.max_upload_mb)
+        return 0
+
+    p.set_defaults(func=_serve)
+
     p = sub.add_parser("demo", help="run everything on the built-in synthetic demo county")
     _add_out(p, "coverage-demo")
     p.set_defaults(func=_cmd_demo)

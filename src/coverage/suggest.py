@@ -183,7 +183,8 @@ def suggest_sites(
     notes: list[Note] = []
     indicator = _indicator(gaps, cfg)
     m = site_demand_matrix(context, service_id=svc.id, candidate_layers=cfg.candidate_layers,
-                           candidate_statuses=cfg.candidate_statuses)
+                           candidate_statuses=cfg.candidate_statuses,
+                           extra_candidates=[c.id for c in cfg.extra_candidates])
     if len(m.unlocated):
         notes.append(Note.of("unlocated_demand", n=len(m.unlocated)))
     weights = m.demand["population"].to_numpy(dtype=float)
@@ -234,7 +235,9 @@ def suggest_sites(
                                  indicator=indicator.name))
 
     p_req = cfg.p
-    need = int(quota.sum()) if model_used == "quota" else 0
+    fg = group[forced]  # the quotas, and the planner's locked sites beyond them
+    need = (int(np.maximum(quota, np.bincount(fg[fg >= 0], minlength=len(quota))).sum()
+                + (fg < 0).sum()) if model_used == "quota" else 0)
     if model_used == "quota" and p_req < need and not use_budget:
         notes.append(Note.of("p_raised", need=need, p=p_req))
         p_req = need

@@ -55,6 +55,7 @@ def site_demand_matrix(
     candidate_layers: Sequence[str],
     candidate_statuses: Sequence[str],
     max_minutes: float | None = None,
+    extra_candidates: Sequence[str] = (),
 ) -> SiteDemandMatrix:
     """Travel times from every demand point to every existing and candidate site.
 
@@ -73,12 +74,20 @@ def site_demand_matrix(
     max_minutes
         Cut-off of the stored times (default ``[access] max_minutes``, at least every
         threshold).
+    extra_candidates
+        Ids of the planner's added candidates (``service_site`` points not yet built, see
+        ``[[optimize.extra_candidates]]``): candidates whatever ``candidate_layers`` says.
     """
     setup = context.service(service_id)
     points, attached = context.points, context.attached
     existing = setup.sites.copy()
     existing["existing"], existing["candidate"] = True, False
     cand = context.select(candidate_layers, tuple(candidate_statuses))
+    if extra_candidates:
+        added = context.select(["service_site"], ("none",))
+        added = added[added["id"].isin(list(extra_candidates))
+                      & ~added["_global"].isin(cand["_global"])]
+        cand = pd.concat([cand, added], ignore_index=True) if len(cand) else added
     cand = cand[~cand["_global"].isin(existing["_global"])] if len(existing) else cand
     cand["existing"], cand["candidate"] = False, True
     sites = pd.concat([existing, cand], ignore_index=True)

@@ -184,6 +184,18 @@ class AccessConfig:
 
 
 @dataclass(frozen=True)
+class ExtraCandidate:
+    """A place the planner adds as a candidate site (``[[optimize.extra_candidates]]``): e.g.
+    a room offered in a township building, picked on the map.  It joins the region as a
+    ``service_site`` not yet built; it can serve demand, it is not a village's own room."""
+
+    id: str
+    name: str
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
 class OptimizeConfig:
     """The ``[optimize]`` table."""
 
@@ -203,6 +215,8 @@ class OptimizeConfig:
     force: tuple[str, ...] = ()
     #: codes of candidates that must not be built (e.g. 该村无场地)
     exclude: tuple[str, ...] = ()
+    #: places the planner added as candidates (WGS84 longitude/latitude)
+    extra_candidates: tuple[ExtraCandidate, ...] = ()
 
 
 @dataclass(frozen=True)

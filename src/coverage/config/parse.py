@@ -26,6 +26,7 @@ from coverage.config.model import (
     MODES,
     AccessConfig,
     AdminConfig,
+    ExtraCandidate,
     LayerConfig,
     LedgerConfig,
     MapConfig,
@@ -557,7 +558,7 @@ def _opt_dir(r: _Reader, a: Mapping[str, Any], name: str) -> Path | None:
 def _parse_optimize(r: _Reader, o: Mapping[str, Any], access: AccessConfig) -> OptimizeConfig:
     r.table(o, "optimize", ["model", "service", "p", "candidate_layers", "candidate_statuses",
                             "budget", "time_limit_s", "mip_gap", "phases", "indicator",
-                            "force", "exclude"])
+                            "force", "exclude", "extra_candidates"])
     cfg = OptimizeConfig(
         model=r.get(o, "optimize", "model", str, "quota", choices=MODELS),
         service=r.get(o, "optimize", "service", str, access.services[0].id
@@ -576,6 +577,7 @@ def _parse_optimize(r: _Reader, o: Mapping[str, Any], access: AccessConfig) -> O
         indicator=r.get(o, "optimize", "indicator", str, ""),
         force=r.str_list(o, "optimize", "force", ()),
         exclude=r.str_list(o, "optimize", "exclude", ()),
+        extra_candidates=_extra_candidates(r, o.get("extra_candidates", [])),
     )
     if cfg.p < 0:
         r.err("optimize.p", "must be 0 or more", value=cfg.p)
@@ -587,3 +589,34 @@ def _parse_optimize(r: _Reader, o: Mapping[str, Any], access: AccessConfig) -> O
         r.err("optimize", "budget must be ≥ 0 and time_limit_s > 0",
               value=(cfg.budget, cfg.time_limit_s))
     return cfg
+
+
+def _extra_candidates(r: _Reader, value: object) -> tuple[ExtraCandidate, ...]:
+    """``[[optimize.extra_candidates]]``: ``id`` (default 新增候选N), ``name``, ``lon``, ``lat``."""
+    key = "optimize.extra_candidates"
+    if not isinstance(value, list):
+        r.err(key, "expected a list of tables", value=value,
+              fix='[[optimize.extra_candidates]] name = "…" lon = 117.3 lat = 35.5')
+        return ()
+    out: list[ExtraCandidate] = []
+    for i, item in enumerate(value):
+        at = f"{key}[{i}]"
+        if not isinstance(item, Mapping):
+            r.err(at, "expected a table with name, lon and lat", value=item)
+            continue
+        r.table(item, at, ["id", "name", "lon", "lat"])
+        lon = r.get(item, at, "lon", float, None, required=True)
+        lat = r.get(item, at, "lat", float, None, required=True)
+        code = str(r.get(item, at, "id", str, "") or f"新增候选{i + 1}").strip()
+        name = str(r.get(item, at, "name", str, "") or code).strip()
+        if lon is None or lat is None:
+            continue
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            r.err(at, "longitude/latitude out of range", value=(lon, lat),
+                  fix="WGS84 degrees, e.g. lon = 117.3, lat = 35.5")
+            continue
+        out.append(ExtraCandidate(id=code, name=name, lon=float(lon), lat=float(lat)))
+    ids = [c.id for c in out]
+    for dup in sorted({c for c in ids if ids.count(c) > 1}):
+        r.err(key, "duplicate id", value=dup, fix="give each added candidate its own id")
+    return tuple(out)

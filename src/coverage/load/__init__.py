@@ -31,6 +31,7 @@ import shapely
 from coverage import crs as crs_mod
 from coverage.config import RegionConfig, load_config
 from coverage.load._assign import place_layers
+from coverage.load._extra import add_extra_candidates
 from coverage.load._frame import LoadContext
 from coverage.load._hierarchy import (
     check_county_prefix,
@@ -127,6 +128,9 @@ def load_region(config: RegionConfig | str | Path, *, strict: bool | None = None
     approximate = township_source == "code"
     placed = place_layers(parsed, admin["township"], admin.get("village"), ctx,
                           approximate=approximate, problems=problems)
+    layers = add_extra_candidates(placed.layers, cfg.optimize.extra_candidates,
+                                  towns=admin["township"], county=county, metric=metric,
+                                  problems=problems)
 
     problems.raise_if_errors(strict=strict, title=title)
     diagnostics = LoadDiagnostics(
@@ -139,7 +143,7 @@ def load_region(config: RegionConfig | str | Path, *, strict: bool | None = None
                                       "beyond": tiling.beyond}),
     )
     return Region(
-        name=cfg.region.name, code=cfg.region.code, admin=admin, layers=placed.layers,
+        name=cfg.region.name, code=cfg.region.code, admin=admin, layers=layers,
         metric_crs=metric, problems=tuple(problems.warnings),
         approximate_townships=approximate, diagnostics=diagnostics,
         provenance=Provenance(data_date=cfg.region.data_date, source=cfg.region.source,

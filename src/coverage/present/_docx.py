@@ -530,6 +530,8 @@ def _table(doc: Any, block: ReportBlock, fonts: ReportFonts) -> None:
         column.width = Mm(w)  # w:gridCol, which LibreOffice and WPS follow
     rows = [list(map(str, df.columns)),
             *([cell_text(v) for v in r] for r in df.itertuples(index=False))]
+    # resolved once: python-docx looks a style up by name in a linear scan of styles.xml
+    text_style_id = doc.styles["Table Text"].style_id
     for i, (row, values) in enumerate(zip(table.rows, rows, strict=True)):
         tr_pr = row._tr.get_or_add_trPr()
         tr_pr.append(_el("w:cantSplit"))
@@ -542,7 +544,7 @@ def _table(doc: Any, block: ReportBlock, fonts: ReportFonts) -> None:
                 cell._tc.get_or_add_tcPr().append(shd)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             p = cell.paragraphs[0]
-            p.style = doc.styles["Table Text"]
+            p._p.get_or_add_pPr().get_or_add_pStyle().val = text_style_id
             if i == 0:
                 _run(p, text, fonts.heading1, TABLE_PT)
             else:

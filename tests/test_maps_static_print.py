@@ -494,3 +494,29 @@ def test_wrap_text_keeps_every_character_within_width() -> None:
     for line in lines:
         w = renderer.get_text_width_height_descent(line, prop, ismath=False)[0] * 25.4 / 100
         assert w <= 60.5
+
+
+def test_pdf_font_subsets_are_cached_between_runs(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from coverage.maps import _fonts
+
+    monkeypatch.setenv("COVERAGE_CACHE_DIR", str(tmp_path / "cache"))
+    built: list[Path] = []
+    real = _fonts._write_subset
+    monkeypatch.setattr(_fonts, "_write_subset",
+                        lambda face, chars, out: built.append(out) or real(face, chars, out))
+    layers = full_layers(synthetic_region(80.0, 16.0))
+    first = write_static_maps(layers, tmp_path / "a", formats=("pdf",), dpi=72)
+    n_first = len(built)
+    if n_first == 0:
+        pytest.skip("no large CJK font on this machine: nothing is subset")
+    assert len(list((tmp_path / "cache" / "fonts").glob("*.ttf"))) == n_first
+    second = write_static_maps(layers, tmp_path / "b", formats=("pdf",), dpi=72)
+    assert len(built) == n_first  # the same characters: every subset came from the cache
+    for sheet, paths in second.items():
+        pdf = paths[0].read_bytes()
+        assert b"/FontFile2" in pdf and b"/Type3" not in pdf, sheet
+        assert len(pdf) == pytest.approx(len(first[sheet][0].read_bytes()), rel=0.02), sheet
+    monkeypatch.setenv("COVERAGE_CACHE_DIR", "")  # empty: no cache at all
+    write_static_maps(layers, tmp_path / "c", formats=("pdf",), dpi=72)
+    assert len(built) == 2 * n_first

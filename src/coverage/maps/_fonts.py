@@ -9,8 +9,11 @@ for the OTF shipped by the PyPI package ``cvttf-NotoSansCJK-Regular``.
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import logging
+import os
+import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -123,7 +126,8 @@ class PdfFontSubsets:
     matplotlib embeds a Type 42 font by subsetting the font file with fontTools for every
     PDF it writes; for a 20 MB CJK collection that is about a second per file, which is why
     the sheets used to embed Type 3 glyph procedures (not editable, not searchable).  This
-    class subsets each CJK face once per run to the characters all figures use, converts
+    class subsets each CJK face once per run to the characters all figures use (kept in
+    an on-disk cache keyed by font file and characters, see :func:`_cached_subset`), converts
     CFF outlines (Noto Sans CJK, Source Han Sans) to TrueType ``glyf`` outlines so the
     embedded program really is a TrueType font (FontFile2), and, inside :meth:`applied`,
     points every text of a figure at the subset file.  Advance widths are unchanged, so the
@@ -149,7 +153,7 @@ class PdfFontSubsets:
             if _is_large(face[0]):
                 # matplotlib measures "lp" for every line height: keep printable ASCII too
                 chars |= set(_ASCII) & _cmap(face)
-                self._subset_of[face] = _write_subset(face, chars, folder / f"subset{i}.ttf")
+                self._subset_of[face] = _cached_subset(face, chars, folder / f"subset{i}.ttf")
 
     @property
     def files(self) -> dict[tuple[str, int], Path]:
@@ -212,6 +216,51 @@ def _cmap(face: tuple[str, int]) -> frozenset[str]:
 
     with TTFont(face[0], fontNumber=face[1], lazy=True) as font:
         return frozenset(chr(c) for c in font.getBestCmap())
+
+
+#: Bumped when :func:`_write_subset` changes what it writes (old cache entries are ignored).
+_SUBSET_VERSION = 1
+
+
+def _subset_cache_dir() -> Path | None:
+    """``$COVERAGE_CACHE_DIR/fonts`` or ``$XDG_CACHE_HOME/coverage/fonts`` (``~/.cache``);
+    ``None`` when ``COVERAGE_CACHE_DIR`` is set to an empty string (no cache)."""
+    root = os.environ.get("COVERAGE_CACHE_DIR")
+    if root == "":
+        return None
+    if root is None:
+        root = str(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "coverage")
+    return Path(root) / "fonts"
+
+
+def _cached_subset(face: tuple[str, int], chars: set[str], out: Path) -> Path:
+    """The subset of ``face`` to ``chars``, from the on-disk cache when this font file and
+    this character set were subset before (a rerun of the same region costs nothing);
+    otherwise written to ``out`` and copied into the cache.  A cache that cannot be read or
+    written is skipped (logged), never an error: the subset is then built as before."""
+    cache = _subset_cache_dir()
+    if cache is None:
+        return _write_subset(face, chars, out)
+    try:
+        st = Path(face[0]).stat()
+        key = hashlib.sha256("\x00".join(
+            [str(_SUBSET_VERSION), face[0], str(face[1]), str(st.st_size), str(st.st_mtime_ns),
+             "".join(sorted(chars))]).encode("utf-8")).hexdigest()[:32]
+        hit = cache / f"{key}.ttf"
+        if hit.is_file() and hit.stat().st_size > 0:
+            return hit
+    except OSError as exc:
+        logger.info("font subset cache not used: %s", exc)
+        return _write_subset(face, chars, out)
+    _write_subset(face, chars, out)
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = cache / f".{key}.{os.getpid()}.tmp"
+        shutil.copyfile(out, tmp)
+        os.replace(tmp, hit)  # atomic: a reader sees the whole file or none
+    except OSError as exc:
+        logger.info("font subset not cached: %s", exc)
+    return out
 
 
 def _write_subset(face: tuple[str, int], chars: set[str], out: Path) -> Path:

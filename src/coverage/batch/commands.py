@@ -1,0 +1,95 @@
+"""The bodies of ``coverage batch`` and ``coverage demo --city`` (the CLI only parses).
+
+Exit codes follow :mod:`coverage.cli`, applied to the worst county: 0 every county done (or
+up to date); 3 done, but some county's suggest stage found no feasible plan; 2 some county
+failed on its input (its problem list is printed and in ``batch.json``; the other counties
+are written and rolled up); 1 some county failed on something else (an internal error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from coverage.batch.runner import BatchResult, run_batch
+from coverage.problems import format_problems
+
+__all__ = ["EXIT_FAILED_INPUT", "EXIT_INFEASIBLE", "EXIT_INTERNAL", "batch_command",
+           "demo_city_command", "exit_code"]
+
+EXIT_INTERNAL = 1
+EXIT_FAILED_INPUT = 2
+EXIT_INFEASIBLE = 3
+
+Say = Callable[..., None]
+
+
+def exit_code(result: BatchResult) -> int:
+    """The batch's exit code (see the module docstring)."""
+    failed = result.failed
+    if any(not o.problems for o in failed):
+        return EXIT_INTERNAL
+    if failed:
+        return EXIT_FAILED_INPUT
+    if any(o.suggest_feasible is False for o in result.outcomes):
+        return EXIT_INFEASIBLE
+    return 0
+
+
+def _report(result: BatchResult, say: Say) -> int:
+    from coverage.present.city import BATCH_STATUS
+
+    for o in result.failed:
+        head = f"✗ {o.code} {o.name}: {BATCH_STATUS.label('failed')} (failed)"
+        if o.problems:
+            say(head + "\n" + format_problems(o.problems), err=True)
+        else:
+            say(f"{head}: {o.error}", err=True)
+    counts = {s: len(result.by_status(s)) for s in ("done", "skipped", "failed")}
+    say("  ".join(f"{BATCH_STATUS.label(s)} {s}: {n}" for s, n in counts.items()))
+    for name in ("summary.xlsx", "report.html", "city_map.html"):
+        if name in result.files:
+            say(f"  {result.files[name]}")
+    code = exit_code(result)
+    mark = "✓" if code == 0 else "!"
+    say(f"{mark} 输出目录 output folder: {result.out_dir}  ({result.seconds:.0f} s)",
+        err=code != 0)
+    return code
+
+
+def _memory(text: str) -> str | float | None:
+    return None if text in ("", "none", "0") else text
+
+
+def batch_command(args: argparse.Namespace, *, say: Say) -> int:
+    """``coverage batch CITY.toml``."""
+    result = run_batch(args.config, out=args.out, scheduler=args.scheduler,
+                       workers=args.workers, memory_limit=_memory(args.memory_limit),
+                       only=args.only, overwrite=args.overwrite, echo=say)
+    return _report(result, say)
+
+
+def city_cache_dir() -> Path:
+    """Where the synthetic city is generated on first use."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "coverage" / "demo-city"
+
+
+def demo_city_command(args: argparse.Namespace, *, say: Say) -> int:
+    """``coverage demo --city``: the synthetic city (generated once into a cache), batched."""
+    from coverage.datasets.city import write_city
+
+    folder = city_cache_dir()
+    toml = folder / "batch.toml"
+    if not toml.is_file():
+        say(f"生成示例市（虚构数据） generating the synthetic city into {folder} …")
+        toml = write_city(folder)
+    # the single demo's default folder is not a batch folder: the city gets its own
+    out = Path("coverage-demo-city") if args.out in (None, Path("coverage-demo")) else args.out
+    result = run_batch(toml, out=out,
+                       scheduler=args.scheduler, workers=args.workers,
+                       memory_limit=_memory(args.memory_limit), only=args.only,
+                       overwrite=args.overwrite, echo=say)
+    return _report(result, say)

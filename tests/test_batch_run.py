@@ -1,0 +1,230 @@
+"""End to end on Dask: the synthetic city (write_city) as one batch on a real 2-worker
+LocalCluster, compared with the counties' single runs and with pandas.
+
+One batch serves most tests (it takes most of this module's time): two real counties of the
+synthetic city plus a third whose input is broken, run with a hook that kills the worker of
+the first county once.  Counties write the light folder (tables, interactive map, run.json)
+to keep the module fast; the full folder is `coverage run`'s, tested in test_pipeline.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cloudpickle
+import numpy as np
+import pandas as pd
+import pytest
+
+from coverage.batch import BatchResult, county_config, load_batch_config, run_batch
+from coverage.batch.commands import exit_code
+from coverage.datasets.city import write_city
+from coverage.pipeline import run
+
+cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the hook runs on the workers
+
+BROKEN = "649903"
+
+
+def _kill_once(code: str, *, marker: Path, victim: str) -> None:
+    """On the worker: kill this worker process the first time ``victim`` starts."""
+    if code == victim and not marker.exists():
+        marker.write_text(str(os.getpid()))
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@dataclass(frozen=True)
+class City:
+    root: Path
+    toml: Path
+    good: tuple[str, ...]
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> City:
+    root = tmp_path_factory.mktemp("city")
+    toml = write_city(root, counties=2)
+    good = tuple(c.code for c in load_batch_config(toml).counties)
+    # a third county whose input is broken: a copy of the second with another code
+    src = root / "counties" / good[1]
+    dst = root / "counties" / BROKEN
+    shutil.copytree(src, dst)
+    text = (dst / "region.toml").read_text(encoding="utf-8")
+    (dst / "region.toml").write_text(text.replace(f'code = "{good[1]}"', f'code = "{BROKEN}"'),
+                                     encoding="utf-8")
+    batch = toml.read_text(encoding="utf-8").replace(
+        "buffer_km = 10", 'buffer_km = 10\ncounty_outputs = "light"').replace(
+        'roads = "roads.osm.pbf"', "")  # TEMP until clip_roads lands
+    toml.write_text(batch + f'\n[[counties]]\nconfig = "counties/{BROKEN}/region.toml"\n',
+                    encoding="utf-8")
+    return City(root=root, toml=toml, good=good)
+
+
+@pytest.fixture(scope="module")
+def batch(city: City, tmp_path_factory: pytest.TempPathFactory) -> BatchResult:
+    out = tmp_path_factory.mktemp("batch") / "out"
+    marker = out.parent / "killed.txt"
+    hook = functools.partial(_kill_once, marker=marker, victim=city.good[0])
+    return run_batch(city.toml, out=out, workers=2, memory_limit="2GB", hook=hook)
+
+
+def test_a_county_with_broken_input_fails_alone(batch: BatchResult, city: City) -> None:
+    status = {o.code: o.status for o in batch.outcomes}
+    assert status == {city.good[0]: "done", city.good[1]: "done", BROKEN: "failed"}
+    broken = next(o for o in batch.outcomes if o.code == BROKEN)
+    assert broken.problems and all(p.code == "county_code_mismatch" for p in broken.problems)
+    record = json.loads((batch.out_dir / "batch.json").read_text(encoding="utf-8"))
+    listed = {c["code"]: c for c in record["counties"]}
+    assert listed[BROKEN]["problems"][0]["fix"]            # the fix travels with it
+    assert exit_code(batch) == 2                             # "some failed": bad input
+    assert not (batch.out_dir / "counties" / BROKEN).exists()
+    for code in city.good:
+        assert (batch.out_dir / "counties" / code / "maps" / "resource_map.html").is_file()
+
+
+def test_a_killed_worker_is_survived(batch: BatchResult, city: City) -> None:
+    marker = batch.out_dir.parent / "killed.txt"
+    assert marker.is_file()                                   # the worker was killed …
+    victim = next(o for o in batch.outcomes if o.code == city.good[0])
+    assert victim.status == "done"                           # … and the county still ran
+    assert str(victim.worker) != ""
+
+
+def _tables(folder: Path) -> dict[str, pd.DataFrame]:
+    return {p.stem: pd.read_csv(p, dtype=str, keep_default_na=False)
+            for p in sorted((folder / "tables").glob("*.csv"))}
+
+
+#: columns that hold the batch's cross-border service (compared in their own test)
+_CROSS = ("cross_border", "site_county_code")
+
+
+def test_the_batch_equals_the_single_county_runs(batch: BatchResult, city: City,
+                                                 tmp_path: Path) -> None:
+    cfg = load_batch_config(city.toml)
+    for code in city.good:
+        single = run(county_config(cfg.county(code).config, preset=cfg.preset),
+                     out=tmp_path / code, light=True)
+        ours = _tables(batch.out_dir / "counties" / code)
+        theirs = _tables(single.out_dir)
+        assert set(ours) == set(theirs)
+        crossed = set()
+        pts = ours["access_points"]
+        if "cross_border" in pts:
+            crossed = set(pts.loc[pts["cross_border"] == "True", "id"])
+        for name in ours:
+            a, b = ours[name], theirs[name]
+            keep = [c for c in a.columns if c not in _CROSS]
+            if "id" in a.columns and crossed and name.startswith("access"):
+                a, b = a[~a["id"].isin(crossed)], b[~b["id"].isin(crossed)]
+            pd.testing.assert_frame_equal(a[keep].reset_index(drop=True),
+                                          b[keep].reset_index(drop=True), obj=f"{code}/{name}")
+
+
+def test_the_city_roll_up_equals_pandas_on_the_county_tables(batch: BatchResult,
+                                                             city: City) -> None:
+    gaps = pd.concat([pd.read_csv(batch.out_dir / "counties" / c / "tables" / "gaps.csv",
+                                  dtype={"unit_code": str}) for c in city.good])
+    county = gaps[gaps["unit_level"] == "county"]
+    rates = county[county["kind"] == "rate"].dropna(subset=["numerator", "denominator"])
+    pooled = rates.groupby("indicator_id")[["numerator", "denominator"]].sum()
+    expected = (pooled["numerator"] / pooled["denominator"]).sort_index()
+    got = pd.read_csv(batch.out_dir / "tables" / "city.csv").set_index("indicator_id")
+    np.testing.assert_allclose(got.loc[expected.index, "rate"], expected.to_numpy())
+    shortfall = county.groupby("indicator_id")["shortfall"].sum()
+    np.testing.assert_allclose(got.loc[shortfall.index, "shortfall"], shortfall.to_numpy())
+    points = pd.concat([pd.read_csv(batch.out_dir / "counties" / c / "tables" /
+                                    "access_points.csv", dtype={"id": str})
+                        for c in city.good])
+    acc = pd.read_csv(batch.out_dir / "tables" / "access.csv", dtype={"county_code": str})
+    for sid, grp in points.groupby("service_id"):
+        share = grp.loc[grp["covered"], "population"].sum() / grp["population"].sum()
+        row = acc[(acc["service_id"] == sid) & (acc["county_code"] == "649900")]
+        assert row["covered_share"].iloc[0] == pytest.approx(share)
+        assert row["points"].iloc[0] == grp["id"].nunique() == len(grp)  # each village once
+    ranking = pd.read_csv(batch.out_dir / "tables" / "counties.csv",
+                          dtype={"county_code": str})
+    first = ranking[ranking["indicator_id"] == "village_room_rate"].sort_values("rank")
+    assert first["rate"].is_monotonic_decreasing
+    for name in ("summary.xlsx", "report.html", "report.docx", "city_map.html"):
+        assert (batch.out_dir / name).stat().st_size > 0
+    page = (batch.out_dir / "city_map.html").read_text(encoding="utf-8")
+    for code in city.good:  # drill-down: each county's own map, by a relative link
+        assert f"counties/{code}/maps/resource_map.html" in page
+
+
+def test_a_rerun_with_nothing_changed_does_no_county_work(batch: BatchResult,
+                                                          city: City) -> None:
+    again = run_batch(city.toml, out=batch.out_dir, only=list(city.good), workers=2)
+    assert {o.status for o in again.outcomes} == {"skipped"}
+    assert again.dashboard is None and again.workers == 0    # no cluster was even started
+    assert exit_code(again) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def scheduler() -> Iterator[str]:
+    dask = shutil.which("dask") or str(Path(sys.executable).parent / "dask")
+    if not Path(dask).is_file():
+        pytest.skip("the dask command is not installed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)]
+    time.sleep(1.0)
+    procs.append(subprocess.Popen([dask, "worker", address, "--nworkers", "1", "--nthreads",
+                                   "1", "--no-dashboard"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL))
+    try:
+        yield address
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def test_an_existing_cluster_by_address(batch: BatchResult, city: City, scheduler: str
+                                        ) -> None:
+    """`dask scheduler` and `dask worker` as separate processes; the batch connects by address
+    (the same code path as the LocalCluster) and its tasks run on that worker."""
+    again = run_batch(city.toml, out=batch.out_dir, scheduler=scheduler,
+                      only=[BROKEN, city.good[1]])
+    status = {o.code: o.status for o in again.outcomes}
+    assert status == {BROKEN: "failed", city.good[1]: "skipped"}
+    assert again.workers == 1
+    broken = next(o for o in again.outcomes if o.code == BROKEN)
+    assert broken.problems  # its survey ran on the external worker and found them
+
+
+def test_the_command_line(batch: BatchResult, city: City,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    from coverage.cli import main
+
+    good = ",".join(city.good)
+    assert main(["batch", str(city.toml), "--out", str(batch.out_dir), "--only", good]) == 0
+    out = capsys.readouterr().out
+    assert "skipped: 2" in out and "summary.xlsx" in out
+    assert main(["batch", str(city.toml), "--out", str(batch.out_dir), "--only", "649999"]) == 2
+    err = capsys.readouterr().err
+    assert "649999" in err and city.good[0] in err            # the codes it has

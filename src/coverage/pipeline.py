@@ -33,6 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 import shapely
 
@@ -91,9 +92,14 @@ def analyse_gaps(region: Region, config: RegionConfig, *, preset: str | None = N
     return gaps_for_region(region, config.targets, preset=preset)
 
 
-def build_access(region: Region, config: RegionConfig) -> AccessContext:
-    """The run's access context: points stacked, roads read and attached once."""
-    return AccessContext.build(region, config.access)
+def build_access(region: Region, config: RegionConfig, *,
+                 neighbour_sites: gpd.GeoDataFrame | None = None) -> AccessContext:
+    """The run's access context: points stacked, roads read and attached once.
+
+    ``neighbour_sites``: other counties' sites near the border (a batch run; see
+    :mod:`coverage.access.neighbours`).
+    """
+    return AccessContext.build(region, config.access, neighbour_sites=neighbour_sites)
 
 
 def analyse_access(region: Region, config: RegionConfig, *,
@@ -297,7 +303,7 @@ class _Progress:
 def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
         overwrite: bool = False, strict: bool | None = None, scenario: str | None = None,
         progress: bool = False, on_stage: StageCallback | None = None,
-        light: bool = False) -> RunResult:
+        light: bool = False, neighbour_sites: gpd.GeoDataFrame | None = None) -> RunResult:
     """Run every stage and write the output folder (see the module docstring).
 
     Parameters
@@ -322,6 +328,9 @@ def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
         Leave out the static map sheets and the report (the slow part): the folder holds
         the tables, the interactive map and ``run.json`` (a batch's ``county_outputs =
         "light"``).
+    neighbour_sites
+        Existing sites of other counties near the border, which may serve this county's
+        villages (a batch run's cross-border service; see :mod:`coverage.access.neighbours`).
     """
     started = datetime.now().astimezone()
     cfg = _config(config, scenario)
@@ -336,7 +345,7 @@ def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
             (staging / "tables").mkdir()
             (staging / "maps").mkdir()
             with bar.stage("network", "读取路网 road network"):
-                ctx = build_access(region, cfg)
+                ctx = build_access(region, cfg, neighbour_sites=neighbour_sites)
             with bar.stage("gaps", "指标缺口 gaps"):
                 gaps = analyse_gaps(region, cfg)
             with bar.stage("access", "可达性 access"):

@@ -118,8 +118,8 @@ def _worker() -> str:
 
 def survey_county(config: Path, *, code: str, preset: str | None = None) -> SurveyOutcome:
     """Load a county and return its outline and built sites (for its neighbours' access)."""
+    from coverage.access.neighbours import region_sites
     from coverage.load import load_region
-    from coverage.region import located_mask
 
     try:
         cfg = county_config(config, preset=preset)
@@ -127,24 +127,7 @@ def survey_county(config: Path, *, code: str, preset: str | None = None) -> Surv
     except InputError as exc:
         return SurveyOutcome(code=code, problems=tuple(exc.problems))
     outline = shapely.union_all(region.county.to_crs(4326).geometry.to_numpy())
-    kinds = {k for s in cfg.access.services for k in s.site_layers}
-    statuses = {st for s in cfg.access.services for st in s.site_statuses}
-    frames = []
-    for kind, layer in region.layers.items():
-        if kind not in kinds or layer.empty:
-            continue
-        f = layer[located_mask(layer)]
-        if "status" in f:
-            f = f[f["status"].isin(statuses)]
-        if f.empty:
-            continue
-        f = f.to_crs(4326)
-        cols = [c for c in f.columns if c != f.geometry.name and c not in ("county_code",)]
-        f = gpd.GeoDataFrame(f[cols].assign(county_code=code), geometry=f.geometry.to_numpy(),
-                             crs=4326)
-        frames.append(f)
-    sites = (gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326) if frames
-             else None)
+    sites = region_sites(region)
     return SurveyOutcome(code=code, outline_wkt=outline.wkt, sites=sites)
 
 
@@ -159,10 +142,8 @@ def run_county(job: CountyJob) -> CountyOutcome:
         network = _clipped_roads(job)
         cfg = county_config(job.config, preset=job.preset, network=network)
         job.out.parent.mkdir(parents=True, exist_ok=True)
-        options: dict[str, Any] = {}
-        if job.neighbour_sites is not None:
-            options["neighbour_sites"] = job.neighbour_sites
-        result = run(cfg, out=job.out, overwrite=True, light=job.light, **options)
+        result = run(cfg, out=job.out, overwrite=True, light=job.light,
+                     neighbour_sites=job.neighbour_sites)
     except InputError as exc:
         return CountyOutcome(code=job.code, name=job.name, status="failed",
                              problems=tuple(exc.problems),
@@ -183,14 +164,15 @@ def _clipped_roads(job: CountyJob) -> Path | None:
     """The batch's road file clipped to the county and its buffer (cached), or None."""
     if job.roads is None:
         return None
-    from coverage.batch._roads import clip_county_roads
+    from coverage.roads_clip import clip_roads
 
     if job.outline_wkt is None:
         raise InputError.single(
             "the county's outline is unknown, so the road file cannot be clipped",
             file=str(job.config), fix="give the county a county-level boundary ([[admin]])")
-    return clip_county_roads(job.roads, shapely.from_wkt(job.outline_wkt),
-                             buffer_m=job.buffer_km * 1000, cache_dir=job.cache_dir)
+    return clip_roads(job.roads, shapely.from_wkt(job.outline_wkt),
+                      buffer_m=job.buffer_km * 1000, cache_dir=job.cache_dir or
+                      job.out.parent / ".roads")
 
 
 # ----------------------------------------------------------------- the county's summary

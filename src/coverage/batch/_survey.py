@@ -58,14 +58,14 @@ class Surveys:
         write_json({"fingerprint": inputs_fp, "outline_wkt": outcome.outline_wkt,
                     "sites": sites}, self._path(outcome.code))
 
-    def all_sites(self) -> gpd.GeoDataFrame:
-        """The built sites of every surveyed county (column ``county_code``), WGS84."""
+    def all_sites(self, plan: Mapping[str, str]) -> gpd.GeoDataFrame:
+        """The sites of every county of ``plan`` (code -> inputs fingerprint) whose survey
+        is up to date (column ``county_code``), WGS84."""
         frames = []
-        for p in sorted(self.folder.glob("*.json")):
-            data = json.loads(p.read_text(encoding="utf-8"))
-            feats = data.get("sites")
-            if feats and feats.get("features"):
-                frames.append(gpd.GeoDataFrame.from_features(feats, crs=4326))
+        for code, fp in plan.items():
+            survey = self.get(code, fp)
+            if survey is not None and survey.sites is not None and len(survey.sites):
+                frames.append(survey.sites)
         if not frames:
             return gpd.GeoDataFrame({"county_code": []}, geometry=[], crs=4326)
         return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
@@ -109,18 +109,17 @@ def survey_all(cfg: BatchConfig, plan: Mapping[str, str], surveys: Surveys,
 
 def neighbour_sites(code: str, outline_wkt: str, sites: gpd.GeoDataFrame, *,
                     buffer_km: float) -> gpd.GeoDataFrame | None:
-    """Other counties' built sites within ``buffer_km`` of this county's outline (or None)."""
+    """Other counties' sites within ``buffer_km`` of this county's outline (or None)."""
+    from coverage.access.neighbours import sites_near
+
     if sites.empty or buffer_km <= 0:
         return None
     others = sites[sites["county_code"].astype(str) != code]
     if others.empty:
         return None
-    outline = gpd.GeoSeries([shapely.from_wkt(outline_wkt)], crs=4326)
-    metric = outline.estimate_utm_crs()
-    zone = outline.to_crs(metric).buffer(buffer_km * 1000).iloc[0]
-    inside = others.to_crs(metric).within(zone).to_numpy()
-    picked = others[inside]
-    return picked.reset_index(drop=True) if len(picked) else None
+    picked = sites_near(shapely.from_wkt(outline_wkt), others.reset_index(drop=True),
+                        buffer_m=buffer_km * 1000)
+    return picked if len(picked) else None
 
 
 def site_fingerprint(sites: gpd.GeoDataFrame | None) -> str:

@@ -36,6 +36,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
+
 from coverage._outdir import OutputLock
 from coverage.batch._county import CountyJob, CountyOutcome, county_config, run_county
 from coverage.batch._manifest import FileHashes, fingerprint, input_hashes, is_complete
@@ -83,6 +85,8 @@ class BatchResult:
     dashboard: str | None = None
     seconds: float = 0.0
     workers: int = 0
+    #: wall time of each phase: ``survey``, ``counties``, ``outputs`` (seconds)
+    timings: Mapping[str, float] = field(default_factory=dict)
 
     def by_status(self, status: str) -> tuple[CountyOutcome, ...]:
         """The outcomes with this status code (``done``, ``skipped``, ``failed``)."""
@@ -168,17 +172,23 @@ def run_batch(config: BatchConfig | str | Path, *, out: Path | str | None = None
 
             surveys = Surveys(target / ".batch" / "survey")
             need_survey = cfg.roads is not None or (cfg.cross_border and len(cfg.counties) > 1)
+            timings: dict[str, float] = {}
+            t1 = time.perf_counter()
             if need_survey:
                 problems = survey_all(cfg, plan, surveys, connect, retries=retries, echo=say)
                 for code, probs in problems.items():
                     if code in {c.code for c in selected}:
                         outcomes[code] = CountyOutcome(code=code, name=cfg.county(code).name,
                                                        status=FAILED, problems=probs)
+            timings["survey"] = round(time.perf_counter() - t1, 2)
+            t1 = time.perf_counter()
+            sites = (surveys.all_sites(plan) if cfg.cross_border and len(cfg.counties) > 1
+                     else None)
             jobs = []
             for entry in selected:
                 if entry.code in outcomes:
                     continue
-                job = _job(cfg, entry, target, plan[entry.code], surveys)
+                job = _job(cfg, entry, target, plan[entry.code], surveys, sites)
                 if not overwrite and is_complete(job.out, job.fingerprint):
                     outcomes[entry.code] = CountyOutcome(code=entry.code, name=entry.name,
                                                          status=SKIPPED, out_dir=job.out)
@@ -189,13 +199,17 @@ def run_batch(config: BatchConfig | str | Path, *, out: Path | str | None = None
                     f"{sum(o.status == SKIPPED for o in outcomes.values())} 个无变化跳过 "
                     "skipped (up to date)")
                 outcomes.update(_run_jobs(connect(), jobs, retries=retries, echo=say))
+            timings["counties"] = round(time.perf_counter() - t1, 2)
         ordered = tuple(outcomes[c.code] for c in selected)
         from coverage.batch.outputs import write_city_outputs
 
+        t1 = time.perf_counter()
         files = write_city_outputs(cfg, target, ordered)
+        timings["outputs"] = round(time.perf_counter() - t1, 2)
+        log.info("batch %s: %s", cfg.code, timings)
     return BatchResult(config=cfg, out_dir=target, outcomes=ordered, files=files,
                        dashboard=dashboard, seconds=round(time.perf_counter() - t0, 2),
-                       workers=n_workers)
+                       workers=n_workers, timings=timings)
 
 
 def _check_folder(target: Path) -> None:
@@ -246,11 +260,11 @@ def _inputs_fingerprint(batch: BatchConfig, cfg: RegionConfig, hashes: FileHashe
 
 
 def _job(cfg: BatchConfig, entry: CountyEntry, target: Path, inputs_fp: str,
-         surveys: Surveys) -> CountyJob:
+         surveys: Surveys, all_sites: gpd.GeoDataFrame | None) -> CountyJob:
     survey = surveys.get(entry.code, inputs_fp)
     sites = None
-    if cfg.cross_border and survey is not None and survey.outline_wkt is not None:
-        sites = neighbour_sites(entry.code, survey.outline_wkt, surveys.all_sites(),
+    if all_sites is not None and survey is not None and survey.outline_wkt is not None:
+        sites = neighbour_sites(entry.code, survey.outline_wkt, all_sites,
                                 buffer_km=cfg.buffer_km)
     from importlib.metadata import PackageNotFoundError, version
 

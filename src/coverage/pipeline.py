@@ -33,6 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 import shapely
 
@@ -91,9 +92,11 @@ def analyse_gaps(region: Region, config: RegionConfig, *, preset: str | None = N
     return gaps_for_region(region, config.targets, preset=preset)
 
 
-def build_access(region: Region, config: RegionConfig) -> AccessContext:
-    """The run's access context: points stacked, roads read and attached once."""
-    return AccessContext.build(region, config.access)
+def build_access(region: Region, config: RegionConfig, *,
+                 neighbour_sites: gpd.GeoDataFrame | None = None) -> AccessContext:
+    """The run's access context: points stacked, roads read and attached once; in a batch
+    run with the other counties' sites near the border (:mod:`coverage.access.neighbours`)."""
+    return AccessContext.build(region, config.access, neighbour_sites=neighbour_sites)
 
 
 def analyse_access(region: Region, config: RegionConfig, *,
@@ -293,7 +296,8 @@ class _Progress:
 
 def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
         overwrite: bool = False, strict: bool | None = None, scenario: str | None = None,
-        progress: bool = False, on_stage: StageCallback | None = None) -> RunResult:
+        progress: bool = False, on_stage: StageCallback | None = None,
+        neighbour_sites: gpd.GeoDataFrame | None = None) -> RunResult:
     """Run every stage and write the output folder (see the module docstring).
 
     Parameters
@@ -314,6 +318,9 @@ def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
     on_stage
         Called with a :class:`StageEvent` as each stage starts and finishes (e.g. a web
         page's live progress).
+    neighbour_sites
+        A batch run's sites of the other counties near the border (see
+        :meth:`coverage.access.AccessContext.build`); None: the county alone.
     """
     started = datetime.now().astimezone()
     cfg = _config(config, scenario)
@@ -328,7 +335,7 @@ def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
             (staging / "tables").mkdir()
             (staging / "maps").mkdir()
             with bar.stage("network", "读取路网 road network"):
-                ctx = build_access(region, cfg)
+                ctx = build_access(region, cfg, neighbour_sites=neighbour_sites)
             with bar.stage("gaps", "指标缺口 gaps"):
                 gaps = analyse_gaps(region, cfg)
             with bar.stage("access", "可达性 access"):

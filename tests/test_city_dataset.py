@@ -13,6 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from scipy.sparse import coo_matrix
@@ -20,6 +21,7 @@ from scipy.sparse.csgraph import connected_components
 
 from coverage import pipeline
 from coverage._osm import read_osm
+from coverage.access.neighbours import region_sites, sites_near
 from coverage.config import load_config
 from coverage.datasets import city
 from coverage.load import load_region
@@ -135,6 +137,21 @@ def test_each_county_loads_and_one_runs_gaps_and_access(city_batch: Path) -> Non
     for service in access.services:
         covered = service.points["covered"].to_numpy(dtype=bool)
         assert 0.5 < covered.mean() < 1.0
+        assert not service.points["cross_border"].any()
+    # in a batch run the other counties' sites within 10 km serve its border villages too
+    others = pd.concat([region_sites(r) for code, (r, _) in regions.items() if code != "649903"],
+                       ignore_index=True)
+    near = sites_near(region.county, others, buffer_m=10_000)
+    assert 0 < len(near) < len(others) and set(near["county_code"]) <= set(regions) - {"649903"}
+    batch = pipeline.analyse_access(
+        region, cfg, context=pipeline.build_access(region, cfg, neighbour_sites=near))
+    for alone, together in zip(access.services, batch.services, strict=True):
+        a, b = alone.points, together.points
+        assert (b["covered"] >= a["covered"]).all()  # never less covered
+        across = b["cross_border"].to_numpy(dtype=bool)
+        assert across.any()
+        assert set(b.loc[across, "site_county_code"]) <= set(regions) - {"649903"}
+        pd.testing.assert_frame_equal(pd.DataFrame(alone.sites), pd.DataFrame(together.sites))
 
 
 def test_one_road_network_connects_the_counties(city_batch: Path) -> None:

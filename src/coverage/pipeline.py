@@ -94,11 +94,8 @@ def analyse_gaps(region: Region, config: RegionConfig, *, preset: str | None = N
 
 def build_access(region: Region, config: RegionConfig, *,
                  neighbour_sites: gpd.GeoDataFrame | None = None) -> AccessContext:
-    """The run's access context: points stacked, roads read and attached once.
-
-    ``neighbour_sites``: other counties' sites near the border (a batch run; see
-    :mod:`coverage.access.neighbours`).
-    """
+    """The run's access context: points stacked, roads read and attached once; in a batch
+    run with the other counties' sites near the border (:mod:`coverage.access.neighbours`)."""
     return AccessContext.build(region, config.access, neighbour_sites=neighbour_sites)
 
 
@@ -329,8 +326,8 @@ def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
         the tables, the interactive map and ``run.json`` (a batch's ``county_outputs =
         "light"``).
     neighbour_sites
-        Existing sites of other counties near the border, which may serve this county's
-        villages (a batch run's cross-border service; see :mod:`coverage.access.neighbours`).
+        A batch run's sites of the other counties near the border (see
+        :meth:`coverage.access.AccessContext.build`); None: the county alone.
     """
     started = datetime.now().astimezone()
     cfg = _config(config, scenario)

@@ -64,8 +64,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> City:
     (dst / "region.toml").write_text(text.replace(f'code = "{good[1]}"', f'code = "{BROKEN}"'),
                                      encoding="utf-8")
     batch = toml.read_text(encoding="utf-8").replace(
-        "buffer_km = 10", 'buffer_km = 10\ncounty_outputs = "light"').replace(
-        'roads = "roads.osm.pbf"', "")  # TEMP until clip_roads lands
+        "buffer_km = 10", 'buffer_km = 10\ncounty_outputs = "light"')
     toml.write_text(batch + f'\n[[counties]]\nconfig = "counties/{BROKEN}/region.toml"\n',
                     encoding="utf-8")
     return City(root=root, toml=toml, good=good)
@@ -131,6 +130,21 @@ def _newly_covered(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
     return both[(both["covered"] == "True") & (both["covered_single"] == "False")]
 
 
+def _nearer(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.Series:
+    """Points (rows of ``ours``) that some mode (straight line, walk, drive) finds nearer in
+    the batch than alone: a neighbour county's site is their nearest.  (Site codes repeat
+    across counties, so distances, not codes, tell.)  Nothing is ever farther in the batch."""
+    key = ["service_id", "kind", "id"]
+    both = ours.merge(theirs, on=key, how="left", suffixes=("", "_single"))
+    nearer = pd.Series(False, index=both.index)
+    for col in ("line_m", "walk_m", "drive_m", "walk_min", "drive_min"):
+        a = pd.to_numeric(both[col], errors="coerce").fillna(np.inf)
+        b = pd.to_numeric(both[f"{col}_single"], errors="coerce").fillna(np.inf)
+        assert (a <= b + 1e-9).all(), col                      # never farther in the batch
+        nearer |= a < b - 1e-9
+    return pd.Series(nearer.to_numpy(), index=ours.index)
+
+
 def test_the_batch_equals_the_single_county_runs(batch: BatchResult, city: City,
                                                  singles: dict[str, Path]) -> None:
     """Table by table, cell by cell; where a village is served across the border (its own
@@ -140,7 +154,8 @@ def test_the_batch_equals_the_single_county_runs(batch: BatchResult, city: City,
         theirs = _tables(singles[code])
         assert set(ours) == set(theirs)
         pts = ours["access_points"]
-        crossed = set(pts.loc[pts["cross_border"] == "True", "id"])
+        crossed = set(pts.loc[_nearer(pts, theirs["access_points"]), "id"])
+        assert set(pts.loc[pts["cross_border"] == "True", "id"]) <= crossed
         gained = _newly_covered(pts, theirs["access_points"])
         for name in sorted(ours):
             a, b = ours[name], theirs[name]
@@ -172,8 +187,7 @@ def test_a_border_village_is_served_across_the_border_in_the_batch_only(
         gained.append(new)
     found = pd.concat(gained)
     assert len(found) >= 1                                       # the synthetic city has some
-    line_km = pd.to_numeric(found["line_m"]) / 1000
-    assert (line_km < 10).all()                                  # within the batch's buffer
+    assert (found["status"] == "covered").all()
     acc = pd.read_csv(batch.out_dir / "tables" / "access.csv", dtype={"county_code": str})
     assert acc["cross_border_points"].sum() >= len(found)       # 跨县服务 in the city table
 
@@ -254,10 +268,10 @@ def test_an_existing_cluster_by_address(batch: BatchResult, city: City, schedule
                                         ) -> None:
     """`dask scheduler` and `dask worker` as separate processes; the batch connects by address
     (the same code path as the LocalCluster) and its tasks run on that worker."""
-    again = run_batch(city.toml, out=batch.out_dir, scheduler=scheduler,
-                      only=[BROKEN, city.good[1]])
+    again = run_batch(city.toml, out=batch.out_dir, scheduler=scheduler, only=[BROKEN],
+                      overwrite=True)                            # load it again, there
     status = {o.code: o.status for o in again.outcomes}
-    assert status == {BROKEN: "failed", city.good[1]: "skipped"}
+    assert status == {BROKEN: "failed"}
     assert again.workers == 1
     broken = next(o for o in again.outcomes if o.code == BROKEN)
     assert broken.problems  # its survey ran on the external worker and found them

@@ -9,9 +9,10 @@ a rerun with unchanged inputs loads nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,15 +49,20 @@ class Surveys:
         feats = data.get("sites") or {"features": []}
         sites = (gpd.GeoDataFrame.from_features(feats, crs=4326) if feats["features"]
                  else None)
-        return SurveyOutcome(code=code, outline_wkt=data.get("outline_wkt"), sites=sites)
+        problems = tuple(Problem(**p) for p in data.get("problems") or ())
+        return SurveyOutcome(code=code, outline_wkt=data.get("outline_wkt"), sites=sites,
+                             problems=problems)
 
     def put(self, outcome: SurveyOutcome, inputs_fp: str) -> None:
-        """Cache a county's survey."""
+        """Cache a county's survey (also its problems: unchanged inputs fail the same way,
+        so a rerun need not load them again)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         sites = (json.loads(outcome.sites.to_json(drop_id=True))
                  if outcome.sites is not None and len(outcome.sites) else None)
+        problems = [{**dataclasses.asdict(p), "value": None if p.value is None
+                     else str(p.value)} for p in outcome.problems]
         write_json({"fingerprint": inputs_fp, "outline_wkt": outcome.outline_wkt,
-                    "sites": sites}, self._path(outcome.code))
+                    "sites": sites, "problems": problems}, self._path(outcome.code))
 
     def all_sites(self, plan: Mapping[str, str]) -> gpd.GeoDataFrame:
         """The sites of every county of ``plan`` (code -> inputs fingerprint) whose survey
@@ -72,16 +78,26 @@ class Surveys:
 
 
 def survey_all(cfg: BatchConfig, plan: Mapping[str, str], surveys: Surveys,
-               connect: Callable[[], Any], *, retries: int, echo: Callable[[str], None]
-               ) -> dict[str, tuple[Problem, ...]]:
-    """Survey every county whose cached survey is missing or stale (one task each).
+               connect: Callable[[], Any], *, retries: int, echo: Callable[[str], None],
+               again: Collection[str] = ()) -> dict[str, tuple[Problem, ...]]:
+    """Survey every county whose cached survey is missing or stale, and those in ``again``
+    (one task each).
 
-    Returns the problems of the counties that cannot be loaded (code -> problems).
+    Returns the problems of the counties that cannot be loaded (code -> problems), from
+    this run or, for unchanged inputs, from the cache.
     """
-    todo = [c for c in cfg.counties if c.code in plan and surveys.get(c.code, plan[c.code])
-            is None]
+    failed: dict[str, tuple[Problem, ...]] = {}
+    todo = []
+    for c in cfg.counties:
+        if c.code not in plan:
+            continue
+        cached = None if c.code in again else surveys.get(c.code, plan[c.code])
+        if cached is None:
+            todo.append(c)
+        elif cached.problems:
+            failed[c.code] = cached.problems
     if not todo:
-        return {}
+        return failed
     from distributed import as_completed
 
     client = connect()
@@ -89,7 +105,6 @@ def survey_all(cfg: BatchConfig, plan: Mapping[str, str], surveys: Surveys,
     futures = {client.submit(survey_county, c.config, code=c.code, preset=cfg.preset,
                              key=f"survey-{c.code}-{plan[c.code][:8]}", retries=retries,
                              pure=False): c for c in todo}
-    failed: dict[str, tuple[Problem, ...]] = {}
     for fut in as_completed(futures):
         entry = futures[fut]
         try:
@@ -102,8 +117,7 @@ def survey_all(cfg: BatchConfig, plan: Mapping[str, str], surveys: Surveys,
             continue
         if outcome.problems:
             failed[entry.code] = outcome.problems
-        else:
-            surveys.put(outcome, plan[entry.code])
+        surveys.put(outcome, plan[entry.code])
     return failed
 
 

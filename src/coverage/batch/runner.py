@@ -175,7 +175,8 @@ def run_batch(config: BatchConfig | str | Path, *, out: Path | str | None = None
             timings: dict[str, float] = {}
             t1 = time.perf_counter()
             if need_survey:
-                problems = survey_all(cfg, plan, surveys, connect, retries=retries, echo=say)
+                problems = survey_all(cfg, plan, surveys, connect, retries=retries, echo=say,
+                                      again={c.code for c in selected} if overwrite else ())
                 for code, probs in problems.items():
                     if code in {c.code for c in selected}:
                         outcomes[code] = CountyOutcome(code=code, name=cfg.county(code).name,
@@ -292,11 +293,13 @@ def _client(scheduler: str | None, workers: int | None,
     if scheduler:
         try:
             client = Client(scheduler, timeout="30s")
-        except OSError as exc:
+            client.wait_for_workers(1, timeout=120)
+        except (OSError, TimeoutError) as exc:
             raise InputError.single(
                 f"cannot reach the Dask scheduler: {exc}", column="--scheduler",
                 value=scheduler, fix="start it with `dask scheduler` and give its address "
-                "(tcp://HOST:8786), or leave out --scheduler to use this machine") from None
+                "(tcp://HOST:8786) and at least one `dask worker` for it, or leave out "
+                "--scheduler to use this machine") from None
         with client:
             yield client
         return

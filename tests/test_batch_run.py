@@ -111,6 +111,8 @@ def _tables(folder: Path) -> dict[str, pd.DataFrame]:
 _CROSS = ("cross_border", "site_county_code")
 #: columns of the coverage tables that a village served across the border changes
 _COVERED = ("covered_points", "covered_population", "covered_share")
+#: columns of the suggested sites that the times to the nearest site change
+_TIMED = ("minutes_saved", "explanation")
 
 
 @pytest.fixture(scope="module")
@@ -133,11 +135,12 @@ def _newly_covered(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.DataFrame:
 def _nearer(ours: pd.DataFrame, theirs: pd.DataFrame) -> pd.Series:
     """Points (rows of ``ours``) that some mode (straight line, walk, drive) finds nearer in
     the batch than alone: a neighbour county's site is their nearest.  (Site codes repeat
-    across counties, so distances, not codes, tell.)  Nothing is ever farther in the batch."""
+    across counties, so times, not codes, tell.)  Nothing is ever farther in the batch (by
+    time; the route to a nearer site may be longer in metres)."""
     key = ["service_id", "kind", "id"]
     both = ours.merge(theirs, on=key, how="left", suffixes=("", "_single"))
     nearer = pd.Series(False, index=both.index)
-    for col in ("line_m", "walk_m", "drive_m", "walk_min", "drive_min"):
+    for col in ("line_m", "walk_min", "drive_min"):
         a = pd.to_numeric(both[col], errors="coerce").fillna(np.inf)
         b = pd.to_numeric(both[f"{col}_single"], errors="coerce").fillna(np.inf)
         assert (a <= b + 1e-9).all(), col                      # never farther in the batch
@@ -172,6 +175,8 @@ def test_the_batch_equals_the_single_county_runs(batch: BatchResult, city: City,
                 keep = [c for c in keep if c not in _COVERED]
             elif name.startswith("suggest") and len(gained):
                 continue  # the optimiser sees those villages covered: its plan may differ
+            elif name == "suggested_sites" and crossed:
+                keep = [c for c in keep if c not in _TIMED]  # same plan, nearer times
             pd.testing.assert_frame_equal(a[keep].reset_index(drop=True),
                                           b[keep].reset_index(drop=True), obj=f"{code}/{name}")
 

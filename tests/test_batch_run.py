@@ -75,7 +75,10 @@ def batch(city: City, tmp_path_factory: pytest.TempPathFactory) -> BatchResult:
     out = tmp_path_factory.mktemp("batch") / "out"
     marker = out.parent / "killed.txt"
     hook = functools.partial(_kill_once, marker=marker, victim=city.good[0])
-    result = run_batch(city.toml, out=out, workers=2, memory_limit="2GB", hook=hook)
+    lines: list[str] = []
+    result = run_batch(city.toml, out=out, workers=2, memory_limit="2GB", hook=hook,
+                       echo=lines.append)
+    (out / "echo.txt").write_text("\n".join(lines), encoding="utf-8")
     print("batch phases (s):", dict(result.timings))
     return result
 
@@ -92,6 +95,15 @@ def test_a_county_with_broken_input_fails_alone(batch: BatchResult, city: City) 
     assert not (batch.out_dir / "counties" / BROKEN).exists()
     for code in city.good:
         assert (batch.out_dir / "counties" / code / "maps" / "resource_map.html").is_file()
+
+
+def test_the_dashboard_link_and_the_progress_lines(batch: BatchResult) -> None:
+    lines = (batch.out_dir / "echo.txt").read_text(encoding="utf-8").splitlines()
+    assert batch.dashboard and any(batch.dashboard in line for line in lines)
+    progress = [line for line in lines if "running" in line]
+    assert len(progress) == 2                                 # one per county that ran
+    assert "done 2" in progress[-1] and "failed 0" in progress[-1]
+    assert "running 0" in progress[-1]
 
 
 def test_a_killed_worker_is_survived(batch: BatchResult, city: City) -> None:

@@ -116,7 +116,7 @@ def sheets(tables: CityTables, outcomes: pd.DataFrame) -> dict[str, SheetSpec]:
                      "cross_border_points"],
             description="各区县和全市的服务覆盖（每个村居只计一次；跨县服务：由相邻区县站点覆盖）"),
         "建议新建站点": SheetSpec(
-            tables.sites, labels=labels,
+            tables.sites, labels={**_LABELS, "status": "建设状态"},
             translate={"kind": KIND.label, "status": STATUS.label,
                        "reason": SUGGEST_REASON.label},
             coordinate=["lon", "lat"], integer=["rank", "phase", "gain_population"],

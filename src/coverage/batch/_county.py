@@ -74,7 +74,7 @@ class CountyOutcome:
     peak_memory_mb: float = 0.0
     worker: str = ""
     suggest_feasible: bool | None = None
-    cross_border_sites: int = 0
+    cross_border_points: int = 0
     warnings: int = 0
 
 
@@ -152,12 +152,12 @@ def run_county(job: CountyJob) -> CountyOutcome:
     summary = county_summary(result)
     write_json(summary, result.out_dir / SUMMARY)
     write_manifest(result.out_dir, code=job.code, fingerprint=job.fingerprint)
-    cross = int(summary["cross_border_sites"])
+    cross = int(summary["cross_border_points"])
     return CountyOutcome(
         code=job.code, name=result.region.name, status="done", out_dir=result.out_dir,
         seconds=round(time.perf_counter() - t0, 2), peak_memory_mb=round(_peak_mb(), 1),
         worker=_worker(), suggest_feasible=bool(result.suggestion.feasible),
-        cross_border_sites=cross, warnings=len(result.region.problems))
+        cross_border_points=cross, warnings=len(result.region.problems))
 
 
 def _clipped_roads(job: CountyJob) -> Path | None:
@@ -199,8 +199,9 @@ def county_summary(result: Any) -> dict[str, Any]:
     cross = 0
     for svc in result.access.services:
         pts = svc.points
-        if "cross_border" in pts:
-            cross = max(cross, int(pts["cross_border"].fillna(False).astype(bool).sum()))
+        if "cross_border" in pts:  # covered by a site of another county
+            served = pts["cross_border"].fillna(False).astype(bool) & pts["covered"].astype(bool)
+            cross = max(cross, int(served.sum()))
         rows = _records(pts.assign(service_id=svc.service_id, service_name=svc.service_name),
                         (*_POINT_COLUMNS, "cross_border"))
         points.extend(rows)
@@ -220,7 +221,7 @@ def county_summary(result: Any) -> dict[str, Any]:
         "suggested_sites": _records(pd.DataFrame(sites.drop(columns=sites.geometry.name)),
                                     _SITE_COLUMNS),
         "suggest_feasible": bool(result.suggestion.feasible),
-        "cross_border_sites": cross,
+        "cross_border_points": cross,
     }
 
 

@@ -343,7 +343,7 @@ def outcome_record(o: CountyOutcome) -> dict[str, Any]:
             "out_dir": str(o.out_dir) if o.out_dir else None, "error": o.error,
             "seconds": o.seconds, "peak_memory_mb": o.peak_memory_mb, "worker": o.worker,
             "suggest_feasible": o.suggest_feasible,
-            "cross_border_sites": o.cross_border_sites,
+            "cross_border_points": o.cross_border_points,
             "problems": [_problem_record(p) for p in o.problems]}
 
 

@@ -24,6 +24,7 @@ import shapely
 from coverage.batch._county import SurveyOutcome, survey_county
 from coverage.batch.config import BatchConfig
 from coverage.outputs import write_json
+from coverage.present import city as p_city
 from coverage.problems import Problem
 
 __all__ = ["Surveys", "neighbour_sites", "site_fingerprint", "survey_all"]
@@ -101,7 +102,7 @@ def survey_all(cfg: BatchConfig, plan: Mapping[str, str], surveys: Surveys,
     from distributed import as_completed
 
     client = connect()
-    echo(f"读取区县边界与站点 survey: {len(todo)} 个区县 counties")
+    echo(p_city.survey_line(len(todo)))
     futures = {client.submit(survey_county, c.config, code=c.code, preset=cfg.preset,
                              key=f"survey-{c.code}-{plan[c.code][:8]}", retries=retries,
                              pure=False): c for c in todo}

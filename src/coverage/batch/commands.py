@@ -39,6 +39,7 @@ def exit_code(result: BatchResult) -> int:
 
 
 def _report(result: BatchResult, say: Say) -> int:
+    from coverage.present import city as p_city
     from coverage.present.city import BATCH_STATUS
 
     for o in result.failed:
@@ -53,9 +54,7 @@ def _report(result: BatchResult, say: Say) -> int:
         if name in result.files:
             say(f"  {result.files[name]}")
     code = exit_code(result)
-    mark = "✓" if code == 0 else "!"
-    say(f"{mark} 输出目录 output folder: {result.out_dir}  ({result.seconds:.0f} s)",
-        err=code != 0)
+    say(p_city.folder_line(result.out_dir, result.seconds, ok=code == 0), err=code != 0)
     return code
 
 
@@ -84,7 +83,7 @@ def demo_city_command(args: argparse.Namespace, *, say: Say) -> int:
     folder = city_cache_dir()
     toml = folder / "batch.toml"
     if not toml.is_file():
-        say(f"生成示例市（虚构数据） generating the synthetic city into {folder} …")
+        say(f"generating the synthetic city (synthetic demo data) into {folder} …")
         toml = write_city(folder)
     # the single demo's default folder is not a batch folder: the city gets its own
     out = Path("coverage-demo-city") if args.out in (None, Path("coverage-demo")) else args.out

@@ -45,6 +45,7 @@ from coverage.batch._survey import Surveys, neighbour_sites, site_fingerprint, s
 from coverage.batch.config import BatchConfig, CountyEntry, load_batch_config
 from coverage.config import RegionConfig
 from coverage.outputs import write_json
+from coverage.present import city as p_city
 from coverage.problems import InputError, Problem
 
 __all__ = ["BatchResult", "run_batch"]
@@ -166,8 +167,7 @@ def run_batch(config: BatchConfig | str | Path, *, out: Path | str | None = None
                     client = stack.enter_context(_client(scheduler, workers, memory_limit))
                     dashboard = getattr(client, "dashboard_link", None)
                     n_workers = len(client.scheduler_info()["workers"])
-                    say(f"Dask: {n_workers} 个工作进程 (workers)"
-                        + (f"，监控面板 dashboard: {dashboard}" if dashboard else ""))
+                    say(p_city.workers_line(n_workers, dashboard))
                 return client
 
             surveys = Surveys(target / ".batch" / "survey")
@@ -196,9 +196,8 @@ def run_batch(config: BatchConfig | str | Path, *, out: Path | str | None = None
                     continue
                 jobs.append(replace(job, hook=hook))
             if jobs:
-                say(f"区县 counties: {len(jobs)} 个待计算 to run, "
-                    f"{sum(o.status == SKIPPED for o in outcomes.values())} 个无变化跳过 "
-                    "skipped (up to date)")
+                say(p_city.plan_line(len(jobs), sum(o.status == SKIPPED
+                                                    for o in outcomes.values())))
                 outcomes.update(_run_jobs(connect(), jobs, retries=retries, echo=say))
             timings["counties"] = round(time.perf_counter() - t1, 2)
         ordered = tuple(outcomes[c.code] for c in selected)
@@ -330,10 +329,9 @@ def _run_jobs(client: Any, jobs: Sequence[CountyJob], *, retries: int, echo: Ech
         out[job.code] = outcome
         counts[DONE if outcome.status == DONE else FAILED] += 1
         running = len(jobs) - counts[DONE] - counts[FAILED]
-        mark = "✓" if outcome.status == DONE else "✗"
-        echo(f"{mark} {outcome.code} {outcome.name}  ·  完成 done {counts[DONE]}  ·  "
-             f"失败 failed {counts[FAILED]}  ·  进行中 running {running}  "
-             f"({outcome.seconds:.0f} s)")
+        echo(p_city.progress_line(outcome.code, outcome.name, outcome.status,
+                                  done=counts[DONE], failed=counts[FAILED], running=running,
+                                  seconds=outcome.seconds))
     return out
 
 

@@ -20,8 +20,9 @@ from coverage.present.workbook import SheetSpec
 from coverage.problems import Problem
 from coverage.vocabulary import GAP_STATUS, KIND, SHORTFALL_UNIT, STATUS, SUGGEST_REASON, Terms
 
-__all__ = ["BATCH_STATUS", "CityTables", "map_title", "map_words", "outcome_frame",
-           "report_content", "sheets", "status_labels"]
+__all__ = ["BATCH_STATUS", "CityTables", "folder_line", "map_title", "map_words",
+           "outcome_frame", "plan_line", "progress_line", "report_content", "sheets",
+           "status_labels", "survey_line", "workers_line"]
 
 #: A county's outcome in a batch.
 BATCH_STATUS = Terms("batch_status", {
@@ -127,6 +128,39 @@ def sheets(tables: CityTables, outcomes: pd.DataFrame) -> dict[str, SheetSpec]:
             wrap=["first_problem"], highlight=("outcome", BATCH_STATUS.label("failed")),
             description="各区县的运行结果；失败的区县见其问题清单（batch.json）"),
     }
+
+
+# ------------------------------------------------------------------ terminal lines
+
+
+def workers_line(n: int, dashboard: str | None) -> str:
+    """The cluster's size and the dashboard's address."""
+    return (f"Dask: {n} 个工作进程 (workers)"
+            + (f"，监控面板 dashboard: {dashboard}" if dashboard else ""))
+
+
+def survey_line(n: int) -> str:
+    """Counties loaded for their outlines and sites."""
+    return f"读取区县边界与站点 survey: {n} 个区县 counties"
+
+
+def plan_line(run: int, skipped: int) -> str:
+    """How many counties run and how many are up to date."""
+    return (f"区县 counties: {run} 个待计算 to run, {skipped} 个无变化跳过 skipped "
+            "(up to date)")
+
+
+def progress_line(code: str, name: str, status: str, *, done: int, failed: int, running: int,
+                  seconds: float) -> str:
+    """One finished county, with the counts of the batch so far."""
+    mark = "✓" if status == "done" else "✗"
+    return (f"{mark} {code} {name}  ·  完成 done {done}  ·  失败 failed {failed}  ·  "
+            f"进行中 running {running}  ({seconds:.0f} s)")
+
+
+def folder_line(folder: object, seconds: float, *, ok: bool) -> str:
+    """The batch's output folder, last."""
+    return f"{'✓' if ok else '!'} 输出目录 output folder: {folder}  ({seconds:.0f} s)"
 
 
 def map_title(name: str) -> str:

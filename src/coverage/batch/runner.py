@@ -318,6 +318,7 @@ def _run_jobs(client: Any, jobs: Sequence[CountyJob], *, retries: int, echo: Ech
                              retries=retries, pure=False): job for job in jobs}
     out: dict[str, CountyOutcome] = {}
     counts = {DONE: 0, FAILED: 0}
+    slots = max(1, sum(client.nthreads().values()))  # tasks that can run at once
     for fut in as_completed(futures):
         job = futures[fut]
         try:
@@ -328,10 +329,11 @@ def _run_jobs(client: Any, jobs: Sequence[CountyJob], *, retries: int, echo: Ech
                                     error=f"{type(exc).__name__}: {exc}")
         out[job.code] = outcome
         counts[DONE if outcome.status == DONE else FAILED] += 1
-        running = len(jobs) - counts[DONE] - counts[FAILED]
+        left = len(jobs) - counts[DONE] - counts[FAILED]
+        running = min(left, slots)
         echo(p_city.progress_line(outcome.code, outcome.name, outcome.status,
                                   done=counts[DONE], failed=counts[FAILED], running=running,
-                                  seconds=outcome.seconds))
+                                  waiting=left - running, seconds=outcome.seconds))
     return out
 
 

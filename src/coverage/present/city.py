@@ -151,11 +151,11 @@ def plan_line(run: int, skipped: int) -> str:
 
 
 def progress_line(code: str, name: str, status: str, *, done: int, failed: int, running: int,
-                  seconds: float) -> str:
+                  waiting: int, seconds: float) -> str:
     """One finished county, with the counts of the batch so far."""
     mark = "✓" if status == "done" else "✗"
     return (f"{mark} {code} {name}  ·  完成 done {done}  ·  失败 failed {failed}  ·  "
-            f"进行中 running {running}  ({seconds:.0f} s)")
+            f"进行中 running {running}  ·  排队 waiting {waiting}  ({seconds:.0f} s)")
 
 
 def folder_line(folder: object, seconds: float, *, ok: bool) -> str:

@@ -14,8 +14,13 @@ Files:
    150 × 150 km, ways of 50 nodes along every row and column), clipped to a square county of
    ``county-km`` per side in its middle with a ``buffer-km`` buffer.
 
+3. the synthetic city's ``roads.osm.pbf`` (:mod:`coverage.datasets.city`, generated into a
+   temporary folder unless ``--city DIR`` names one), each of its five counties clipped with
+   the buffer (``clip_many``: pyosmium reads the nodes once for all five).
+
 Figures per file and engine (wall clock, one run each): clip time, output size, nodes and
 ways kept, and the time of a second call (a cache hit: hashing the source, nothing clipped).
+On the grid, ``clip_many`` of four counties is timed against four ``clip_roads`` calls.
 """
 
 from __future__ import annotations
@@ -29,10 +34,11 @@ from pathlib import Path
 import numpy as np
 import osmium
 import shapely
+import shapely.affinity
 from osmium.osm.mutable import Node, Way
 
 from coverage import roads_clip
-from coverage.roads_clip import clip_roads
+from coverage.roads_clip import clip_many, clip_roads
 
 HERE = Path(__file__).resolve().parent
 HELSINKI = HERE.parents[1] / "shared" / "data" / "osm" / "Helsinki.osm.pbf"
@@ -101,6 +107,37 @@ def bench(name: str, source: Path, polygon: shapely.Geometry, buffer_m: float,
                          f"{t_hit:.2f}"])
 
 
+def many_rows(name: str, source: Path, polygons: dict[str, shapely.Geometry],
+              buffer_m: float, engines: list[str], rows: list[list[str]]) -> None:
+    """clip_many of all ``polygons`` against one clip_roads call per polygon."""
+    for engine in engines:
+        if engine == "osmium" and shutil.which("osmium") is None:
+            continue
+        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+            t0 = time.perf_counter()
+            outs = clip_many(source, polygons, buffer_m=buffer_m, cache_dir=Path(a),
+                             engine=engine)
+            t_many = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for p in polygons.values():
+                clip_roads(source, p, buffer_m=buffer_m, cache_dir=Path(b), engine=engine)
+            t_each = time.perf_counter() - t0
+            mb = sum(o.stat().st_size for o in outs.values()) / 1e6
+            rows.append([name, engine, f"{source.stat().st_size / 1e6:.1f}",
+                         f"{t_many:.2f} (one by one {t_each:.2f})", f"{mb:.2f} in all",
+                         "", ""])
+
+
+def city_rows(folder: Path, args: argparse.Namespace, engines: list[str],
+              rows: list[list[str]]) -> None:
+    import geopandas as gpd
+
+    counties = {p.parent.parent.name: gpd.read_file(p).geometry.iloc[0]
+                for p in sorted(folder.glob("counties/*/boundaries/county.geojson"))}
+    many_rows(f"city, {len(counties)} counties", folder / "roads.osm.pbf", counties,
+              args.buffer_km * 1000, engines, rows)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--side", type=int, default=1500)
@@ -108,6 +145,8 @@ def main() -> None:
     ap.add_argument("--county-km", type=float, default=35.0)
     ap.add_argument("--buffer-km", type=float, default=10.0)
     ap.add_argument("--engines", default="pyosmium,osmium")
+    ap.add_argument("--city", type=Path, default=None,
+                    help="folder of a synthetic city already written (default: generate one)")
     args = ap.parse_args()
     engines = args.engines.split(",")
     rows: list[list[str]] = []
@@ -127,6 +166,18 @@ def main() -> None:
         print(f"grid: {args.side}² = {args.side ** 2:,} nodes over {extent_km:.0f} km, "
               f"written in {t_write:.1f} s ({grid.stat().st_size / 1e6:.1f} MB)")
         bench(f"grid {args.side}²", grid, county, args.buffer_km * 1000, engines, rows)
+        four = {f"q{k}": shapely.affinity.translate(county, dx * 2 * half / KM_LON,
+                                                    dy * 2 * half / KM_LAT)
+                for k, (dx, dy) in enumerate(((-1, -1), (-1, 1), (1, -1), (1, 1)))}
+        many_rows(f"grid {args.side}², 4 counties", grid, four, args.buffer_km * 1000,
+                  engines, rows)
+    if args.city is None:
+        from coverage.datasets.city import write_city
+
+        with tempfile.TemporaryDirectory() as tmp:
+            city_rows(write_city(Path(tmp) / "city").parent, args, engines, rows)
+    else:
+        city_rows(args.city, args, engines, rows)
     head = ["file", "engine", "source MB", "clip s", "clip MB", "nodes / ways", "cache hit s"]
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     for r in [head, ["-" * w for w in widths], *rows]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -167,3 +168,11 @@ def test_one_road_network_connects_the_counties(city_batch: Path) -> None:
         inside = used & shapely.contains_xy(county, seg.lon, seg.lat)
         # nearly all of each county's road nodes are in the one city-wide network
         assert in_big[inside].mean() > 0.95
+
+
+def test_city_batch_path_reuses_a_complete_cache(city_batch: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    shutil.copytree(city_batch.parent, cache)
+    stamp = (cache / "roads.osm.pbf").stat().st_mtime_ns
+    assert city.city_batch_path(cache_dir=cache) == cache / "batch.toml"
+    assert (cache / "roads.osm.pbf").stat().st_mtime_ns == stamp  # nothing generated again

@@ -86,6 +86,8 @@ BUFFER_KM = 10
 COUNTY_AREA_KM2 = 1100.0
 #: The city lies east of the demo county in the same local frame (km), so the two never meet.
 _CITY_OFFSET_KM = (120.0, 0.0)
+#: Bumped whenever the generated city changes, so a cached copy is never stale.
+_CACHE_VERSION = 1
 ROADS = "roads.osm.pbf"
 OUTLINE = "city_outline.geojson"
 
@@ -312,13 +314,14 @@ def write_province(folder: Path, *, counties: int, seed: int = 7) -> Path:
 def city_batch_path(*, cache_dir: Path | None = None) -> Path:
     """The synthetic city's ``batch.toml``, generated once into ``cache_dir`` and reused.
 
-    ``cache_dir`` defaults to ``$XDG_CACHE_HOME/coverage/city-data`` (or
-    ``~/.cache/coverage/city-data``); the city is regenerated when its ``CHECKSUMS.sha256``
-    is missing (an interrupted generation never leaves one).
+    ``cache_dir`` defaults to ``$XDG_CACHE_HOME/coverage/city-data-v1`` (or
+    ``~/.cache/coverage/city-data-v1``; the version changes with the generator's output);
+    the city is regenerated when its ``CHECKSUMS.sha256`` is missing (an interrupted
+    generation never leaves one).
     """
     if cache_dir is None:
         base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        cache_dir = Path(base) / "coverage" / "city-data"
+        cache_dir = Path(base) / "coverage" / f"city-data-v{_CACHE_VERSION}"
     if not (cache_dir / "CHECKSUMS.sha256").is_file():
         logger.info("generating the synthetic city into %s", cache_dir)
         return write_city(cache_dir)

@@ -9,7 +9,6 @@ are written and rolled up); 1 some county failed on something else (an internal 
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,21 +69,12 @@ def batch_command(args: argparse.Namespace, *, say: Say) -> int:
     return _report(result, say)
 
 
-def city_cache_dir() -> Path:
-    """Where the synthetic city is generated on first use."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "coverage" / "demo-city"
-
-
 def demo_city_command(args: argparse.Namespace, *, say: Say) -> int:
     """``coverage demo --city``: the synthetic city (generated once into a cache), batched."""
-    from coverage.datasets.city import write_city
+    from coverage.datasets.city import city_batch_path
 
-    folder = city_cache_dir()
-    toml = folder / "batch.toml"
-    if not toml.is_file():
-        say(f"generating the synthetic city (synthetic demo data) into {folder} …")
-        toml = write_city(folder)
+    say("示例市（虚构示例数据） synthetic city: generated on first use, then cached")
+    toml = city_batch_path()
     # the single demo's default folder is not a batch folder: the city gets its own
     out = Path("coverage-demo-city") if args.out in (None, Path("coverage-demo")) else args.out
     result = run_batch(toml, out=out,

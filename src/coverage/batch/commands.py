@@ -73,7 +73,7 @@ def demo_city_command(args: argparse.Namespace, *, say: Say) -> int:
     """``coverage demo --city``: the synthetic city (generated once into a cache), batched."""
     from coverage.datasets.city import city_batch_path
 
-    say("示例市（虚构示例数据） synthetic city: generated on first use, then cached")
+    say("the synthetic city (synthetic demo data): generated on first use, then cached")
     toml = city_batch_path()
     # the single demo's default folder is not a batch folder: the city gets its own
     out = Path("coverage-demo-city") if args.out in (None, Path("coverage-demo")) else args.out

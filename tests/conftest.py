@@ -54,3 +54,12 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "out"
     assert main(["-q", "demo", "--out", str(out)]) == 0
     return out
+
+
+@pytest.fixture(scope="session")
+def city_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic city of five counties (``coverage.datasets.city``), generated once per
+    session (~20 s): its ``batch.toml``."""
+    from coverage.datasets.city import write_city
+
+    return write_city(tmp_path_factory.mktemp("city") / "city")

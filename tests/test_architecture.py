@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("glossary", ("coverage.vocabulary", "coverage.synonyms", "coverage.problems")),
     ("base", ("coverage._clean", "coverage.crs", "coverage.readers", "coverage.coordinates",
               "coverage.outputs", "coverage._outdir", "coverage.config", "coverage._osm",
-              "coverage.offsets")),
+              "coverage.offsets", "coverage.roads_clip")),
     ("model", ("coverage.region", "coverage.network", "coverage.optimize",
                "coverage.reference", "coverage.isochrones")),
     ("load", ("coverage.load",)),

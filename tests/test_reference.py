@@ -363,3 +363,15 @@ def test_unreadable_file_is_an_input_error(tmp_path: Path) -> None:
         reference_layers_from_osm(bad, metric_crs="EPSG:4527")
     with pytest.raises(InputError, match="not found"):
         reference_layers_from_osm(tmp_path / "missing.osm", metric_crs="EPSG:4527")
+
+
+def test_rows_clipped_away_between_kept_rows_are_none() -> None:
+    # the clip leaves nothing of the middle line (e.g. the river of a neighbouring county in
+    # one city-wide road file): the others keep their geometry, row by row
+    from coverage.reference import _LINE, _group
+
+    a = shapely.LineString([(0, 0), (1, 0)])
+    b1, b2 = shapely.LineString([(0, 1), (1, 1)]), shapely.LineString([(2, 1), (3, 1)])
+    out = _group(np.array([a, b1, b2], dtype=object), np.array([0, 2, 2]), 3, _LINE)
+    assert out[0].equals(a) and out[1] is None
+    assert out[2].geom_type == "MultiLineString" and len(out[2].geoms) == 2

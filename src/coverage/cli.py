@@ -41,6 +41,8 @@ Typical use:
   coverage map REGION.toml               the 资源一张图 (interactive HTML) and report maps
   coverage run REGION.toml --out DIR     all stages, one output folder with the report
   coverage demo                          everything on the built-in synthetic demo county
+  coverage batch CITY.toml --out DIR     many counties at once on Dask (a city, a province)
+  coverage demo --city                   the batch on a synthetic city of five counties
 """
 
 
@@ -139,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run everything on the built-in synthetic demo county")
     _add_out(p, "coverage-demo")
     p.set_defaults(func=_cmd_demo)
+    _add_batch_parsers(sub, demo=p)
 
     p = sub.add_parser("targets", help="list or show the policy target presets")
     tsub = p.add_subparsers(dest="targets_command", metavar="ACTION")
@@ -376,9 +379,49 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- batch (coverage.batch)
+
+
+def _add_batch_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a running Dask scheduler (tcp://HOST:8786); default: this machine")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="worker processes on this machine (default: one per core)")
+    p.add_argument("--memory-limit", default="auto", metavar="SIZE",
+                   help="memory limit per local worker, e.g. 4GB (default: shared evenly)")
+    p.add_argument("--only", type=_codes, metavar="CODE,…",
+                   help="run only these counties (comma-separated codes)")
+
+
+def _add_batch_parsers(sub: argparse._SubParsersAction, *, demo: argparse.ArgumentParser
+                       ) -> None:
+    p = sub.add_parser("batch", help="many counties at once (a city, a province) on Dask")
+    p.add_argument("config", type=Path, help="batch TOML ([batch] and [[counties]])")
+    p.add_argument("--out", type=Path, help="output folder (default: coverage-batch); a "
+                   "rerun skips the counties that are up to date")
+    p.add_argument("--overwrite", action="store_true",
+                   help="rerun every county, even those that are up to date")
+    _add_batch_options(p)
+    p.set_defaults(func=_cmd_batch)
+    demo.add_argument("--city", action="store_true",
+                      help="the synthetic city of five counties, as a batch")
+    _add_batch_options(demo)
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from coverage.batch.commands import batch_command
+
+    return batch_command(args, say=say)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from coverage.datasets import demo_config_path
     from coverage.pipeline import run
+
+    if args.city:
+        from coverage.batch.commands import demo_city_command
+
+        return demo_city_command(args, say=say)
 
     result = run(demo_config_path(), out=args.out, overwrite=args.overwrite,
                  progress=not args.quiet)

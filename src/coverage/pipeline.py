@@ -33,6 +33,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 import shapely
 
@@ -91,9 +92,11 @@ def analyse_gaps(region: Region, config: RegionConfig, *, preset: str | None = N
     return gaps_for_region(region, config.targets, preset=preset)
 
 
-def build_access(region: Region, config: RegionConfig) -> AccessContext:
-    """The run's access context: points stacked, roads read and attached once."""
-    return AccessContext.build(region, config.access)
+def build_access(region: Region, config: RegionConfig, *,
+                 neighbour_sites: gpd.GeoDataFrame | None = None) -> AccessContext:
+    """The run's access context: points stacked, roads read and attached once; in a batch
+    run with the other counties' sites near the border (:mod:`coverage.access.neighbours`)."""
+    return AccessContext.build(region, config.access, neighbour_sites=neighbour_sites)
 
 
 def analyse_access(region: Region, config: RegionConfig, *,
@@ -192,7 +195,8 @@ def map_stage(config: RegionConfig | str | Path, *, strict: bool | None = None,
 
 def _write_maps(region: Region, cfg: RegionConfig, gaps: GapResult | None,
                 access: AccessResult | None, suggestion: SuggestResult | None,
-                out: Path, *, per_township: bool = False) -> dict[str, list[Path]]:
+                out: Path, *, per_township: bool = False, static: bool = True
+                ) -> dict[str, list[Path]]:
     from coverage.maps import write_interactive_map, write_static_maps, write_township_sheets
 
     out.mkdir(parents=True, exist_ok=True)
@@ -200,10 +204,12 @@ def _write_maps(region: Region, cfg: RegionConfig, gaps: GapResult | None,
                         reference=_reference(region, cfg))
     html = write_interactive_map(layers, out / "resource_map.html", basemap=cfg.map.basemap,
                                  tianditu_key=cfg.map.tianditu_key)
-    static = write_static_maps(layers, out, locator=cfg.map.locator_file)
+    if not static:
+        return {"interactive": [html]}
+    sheets = write_static_maps(layers, out, locator=cfg.map.locator_file)
     if per_township:
-        static = {**static, **write_township_sheets(layers, out)}
-    return {"interactive": [html], **{k: list(v) for k, v in static.items()}}
+        sheets = {**sheets, **write_township_sheets(layers, out)}
+    return {"interactive": [html], **{k: list(v) for k, v in sheets.items()}}
 
 
 def _reference(region: Region, cfg: RegionConfig) -> ReferenceLayers | None:
@@ -293,7 +299,8 @@ class _Progress:
 
 def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
         overwrite: bool = False, strict: bool | None = None, scenario: str | None = None,
-        progress: bool = False, on_stage: StageCallback | None = None) -> RunResult:
+        progress: bool = False, on_stage: StageCallback | None = None,
+        light: bool = False, neighbour_sites: gpd.GeoDataFrame | None = None) -> RunResult:
     """Run every stage and write the output folder (see the module docstring).
 
     Parameters
@@ -314,6 +321,13 @@ def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
     on_stage
         Called with a :class:`StageEvent` as each stage starts and finishes (e.g. a web
         page's live progress).
+    light
+        Leave out the static map sheets and the report (the slow part): the folder holds
+        the tables, the interactive map and ``run.json`` (a batch's ``county_outputs =
+        "light"``).
+    neighbour_sites
+        A batch run's sites of the other counties near the border (see
+        :meth:`coverage.access.AccessContext.build`); None: the county alone.
     """
     started = datetime.now().astimezone()
     cfg = _config(config, scenario)
@@ -328,7 +342,7 @@ def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
             (staging / "tables").mkdir()
             (staging / "maps").mkdir()
             with bar.stage("network", "读取路网 road network"):
-                ctx = build_access(region, cfg)
+                ctx = build_access(region, cfg, neighbour_sites=neighbour_sites)
             with bar.stage("gaps", "指标缺口 gaps"):
                 gaps = analyse_gaps(region, cfg)
             with bar.stage("access", "可达性 access"):
@@ -336,12 +350,14 @@ def run(config: RegionConfig | str | Path, *, out: Path | str | None = None,
             with bar.stage("suggest", "选址优化 suggest"):
                 sug = suggest(region, cfg, context=ctx, gaps=gaps)
             with bar.stage("maps", "地图 maps"):
-                maps = _write_maps(region, cfg, gaps, access, sug, staging / "maps")
-            with bar.stage("report", "报告 report"):
+                maps = _write_maps(region, cfg, gaps, access, sug, staging / "maps",
+                                   static=not light)
+            with bar.stage("report", "表格 tables" if light else "报告 report"):
                 p_run.write_tables(gaps, access, sug, staging / "tables", region=region)
-                content = p_run.report_content(region, gaps, access, sug, maps, scenario)
-                write_html_report(content, staging / "report.html")
-                write_docx_report(content, staging / "report.docx")
+                if not light:
+                    content = p_run.report_content(region, gaps, access, sug, maps, scenario)
+                    write_html_report(content, staging / "report.html")
+                    write_docx_report(content, staging / "report.docx")
             p_run.write_run_record(cfg, staging, started, bar.timings, scenario,
                                    outcome={"suggest_feasible": sug.feasible,
                                             "solver_status": sug.solver.status},

@@ -205,13 +205,14 @@ def _group(
         return out
     order = np.argsort(owner, kind="stable")
     parts, owner = parts[order], owner[order]
+    # shapely wants the indices 0..k without gaps: rows with no part are skipped here
+    rows, dense = np.unique(owner, return_inverse=True)
     if part_type == _LINE:
-        multi = shapely.multilinestrings(parts, indices=owner)
+        multi = shapely.multilinestrings(parts, indices=dense)
     else:
-        multi = shapely.multipolygons(parts, indices=owner)
-    rows = np.unique(owner)
-    count = np.bincount(owner)[rows]
-    grouped = np.asarray(multi, dtype=object)[rows]
+        multi = shapely.multipolygons(parts, indices=dense)
+    count = np.bincount(dense)
+    grouped = np.asarray(multi, dtype=object)
     grouped[count == 1] = shapely.get_geometry(grouped[count == 1], 0)
     out[rows] = grouped
     return out

@@ -362,6 +362,8 @@ def _planner_choices(m: SiteDemandMatrix, cfg: OptimizeConfig
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Site indices of the codes the planner locked (``force``) and excluded (``exclude``)."""
     ids = m.sites["id"].astype(str).to_numpy()
+    if "cross_border" in m.sites:  # a neighbour county's site may carry the same code
+        ids = np.where(m.sites["cross_border"].to_numpy(dtype=bool), "", ids)
     existing = m.sites["existing"].to_numpy(dtype=bool)
     candidate = m.sites["candidate"].to_numpy(dtype=bool)
     problems = []

@@ -10,6 +10,12 @@ to each graph once, and each service's thresholds resolved once.
 Rows of a 台账 without coordinates (未定位) are not stacked: they count in the completion
 rates, and each service lists them (:attr:`ServiceSetup.unlocated`) so the outputs can say
 how many rows access could not place.
+
+In a batch run the context may also hold **neighbour sites**, the existing sites of other
+counties near the border (:mod:`coverage.access.neighbours`): they are stacked after the
+region's points (under the reserved kind :data:`NEIGHBOUR`) and attached to the graphs like
+them, and each service's sites include those of its site layers and statuses, with
+``county_code`` and ``cross_border`` columns (the region's own sites: its code, False).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from coverage.access.neighbours import checked_neighbours
 from coverage.config import AccessConfig, ServiceConfig
 from coverage.network import (
     AttachedPoints,
@@ -42,6 +49,7 @@ from coverage.problems import InputError
 from coverage.region import Region, is_urban, located_mask
 
 __all__ = [
+    "NEIGHBOUR",
     "STRAIGHT_LINE_DRIVE_KMH",
     "AccessContext",
     "ServiceSetup",
@@ -53,6 +61,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 FloatArray = NDArray[np.float64]
+
+#: Reserved key of the neighbour sites in :attr:`Stacked.frames` (never a layer name).
+NEIGHBOUR = "_neighbour"
 
 STRAIGHT_LINE_DRIVE_KMH = 25.0
 """Effective straight-line driving speed without a road network: about 35 km/h on the road
@@ -79,7 +90,7 @@ class Stacked:
         return self.offset[kind] + rows
 
 
-def _stack(region: Region) -> Stacked:
+def _stack(region: Region, neighbours: gpd.GeoDataFrame | None = None) -> Stacked:
     frames: dict[str, gpd.GeoDataFrame] = {}
     unlocated: dict[str, pd.DataFrame] = {}
     offset: dict[str, int] = {}
@@ -96,6 +107,13 @@ def _stack(region: Region) -> Stacked:
         xs.append(np.asarray(metric.geometry.x, dtype=np.float64))
         ys.append(np.asarray(metric.geometry.y, dtype=np.float64))
         total += len(gdf)
+    if neighbours is not None and len(neighbours):
+        metric = region.to_metric(neighbours)
+        frames[NEIGHBOUR] = neighbours
+        unlocated[NEIGHBOUR] = pd.DataFrame(columns=list(neighbours.columns[:-1]))
+        offset[NEIGHBOUR] = total
+        xs.append(np.asarray(metric.geometry.x, dtype=np.float64))
+        ys.append(np.asarray(metric.geometry.y, dtype=np.float64))
     return Stacked(
         kinds=tuple(frames), offset=offset, frames=frames, unlocated=unlocated,
         x=np.concatenate(xs) if xs else np.zeros(0), y=np.concatenate(ys) if ys else np.zeros(0),
@@ -120,7 +138,8 @@ class ServiceSetup:
         The ``[[access.services]]`` entry.
     sites
         Located rows of the site layers with a counted status; ``_global`` is the point
-        index in the context, ``_urban`` the urban flag.
+        index in the context, ``_urban`` the urban flag, ``county_code`` the site's county
+        and ``cross_border`` True for the neighbour sites (after the region's own).
     demand
         Located rows of the demand layers (same extra columns).
     modes, minutes
@@ -208,7 +227,8 @@ class AccessContext:
 
     @classmethod
     def build(cls, region: Region, config: AccessConfig, *,
-              graphs: Mapping[str, RoadGraph] | None = None) -> AccessContext:
+              graphs: Mapping[str, RoadGraph] | None = None,
+              neighbour_sites: gpd.GeoDataFrame | None = None) -> AccessContext:
         """Stack the points, read the graphs (unless given) and attach the points once.
 
         Parameters
@@ -220,9 +240,22 @@ class AccessContext:
         graphs
             Road graphs per profile already read (e.g. shared by scenarios); None reads
             them from ``config.network`` (or downloads them when ``config.download``).
+        neighbour_sites
+            Existing sites of other counties near the border (a batch run), in the schema
+            of :mod:`coverage.access.neighbours` (``kind, id, status, county_code``; points
+            with a CRS): they serve this county's villages like its own sites (see the
+            module docstring).  Rows of the region's own county are left out.
+
+        Raises
+        ------
+        InputError
+            When ``neighbour_sites`` lacks a column of the schema or a CRS.
         """
         profiles = _profiles(config)
-        points = _stack(region)
+        neighbours = (None if neighbour_sites is None
+                      else checked_neighbours(neighbour_sites, region_code=region.code))
+        points = _stack(region, neighbours)
+        n_own = points.offset.get(NEIGHBOUR, len(points.x))
         if graphs is None:
             graphs = load_graphs(region, config, profiles)
         fit = None
@@ -231,8 +264,8 @@ class AccessContext:
             area = shapely.union_all(region.to_metric(region.county).geometry.to_numpy())
             source = (str(config.network) if config.network is not None
                       else "OSM download" if config.download else "road graph")
-            fit = check_network_fit(used, area=area, x=points.x, y=points.y, source=source,
-                                    snap_limit_m=config.snap_limit_m)
+            fit = check_network_fit(used, area=area, x=points.x[:n_own], y=points.y[:n_own],
+                                    source=source, snap_limit_m=config.snap_limit_m)
             raise_if_unfit(fit)
         attached = {
             profile: attach_points(graph, points.x, points.y,
@@ -282,6 +315,23 @@ class AccessContext:
                                  "_urban": pd.Series(dtype=bool)})
         return pd.concat(parts, ignore_index=True)
 
+    def neighbour_sites(self, layers: Iterable[str], statuses: Sequence[str] | None
+                        ) -> pd.DataFrame:
+        """Neighbour sites of ``layers`` (optionally with a status in ``statuses``), flat,
+        with ``_global``, ``_urban`` (False) and ``cross_border`` (True)."""
+        gdf = self.points.frames.get(NEIGHBOUR)
+        if gdf is None:
+            return pd.DataFrame()
+        mask = gdf["kind"].isin(list(dict.fromkeys(layers))).fillna(False).to_numpy(bool)
+        if statuses is not None:
+            mask = mask & gdf["status"].isin(list(statuses)).fillna(False).to_numpy(dtype=bool)
+        rows = np.flatnonzero(mask)
+        part = gdf.iloc[rows].copy()
+        part["_global"] = self.points.index(NEIGHBOUR, rows)
+        part["_urban"] = False
+        part["cross_border"] = True
+        return part
+
     def unlocated(self, layers: Iterable[str]) -> pd.DataFrame:
         """Rows of ``layers`` without coordinates."""
         parts = [self.points.unlocated[k] for k in dict.fromkeys(layers)
@@ -297,6 +347,11 @@ class AccessContext:
         for kind in dict.fromkeys(missing):
             logger.warning("access: the region has no '%s' layer; skipped", kind)
         sites = self.select(service.site_layers, service.site_statuses)
+        sites["county_code"] = self.region.code
+        sites["cross_border"] = False
+        across = self.neighbour_sites(service.site_layers, service.site_statuses)
+        if len(across):
+            sites = pd.concat([sites, across], ignore_index=True)
         demand = self.select(service.demand_layers, None)
         urban = (demand["_urban"].to_numpy(dtype=bool) if len(demand)
                  else np.zeros(0, dtype=bool))

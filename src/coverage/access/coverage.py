@@ -51,11 +51,15 @@ class ServiceAccess:
         point is off the network or no site is reachable); ``snap_m, snap_ok`` in the
         threshold's profile; ``time_min`` (in the threshold's mode), ``method``
         (``road``/``straight_line``), ``covered``, ``status`` (``covered``,
-        ``beyond_threshold``, ``unreachable``, ``off_network``, ``no_site``) and
-        ``access_per_100k`` (2SFCA, NaN without a staff column).
+        ``beyond_threshold``, ``unreachable``, ``off_network``, ``no_site``),
+        ``site_county_code`` (county of the nearest site in the threshold's mode, NA when
+        none is reachable), ``cross_border`` (that site is a neighbour county's, see
+        :mod:`coverage.access.neighbours`) and ``access_per_100k`` (2SFCA over the county's
+        own sites, NaN without a staff column).
     sites
-        One row per site (EPSG:4326): ``kind, id, name, township_code, staff, snap_m,
-        snap_ok, reach_population, ratio_per_100k``.
+        One row per site of the county (EPSG:4326; neighbour sites are not listed):
+        ``kind, id, name, township_code, staff, snap_m, snap_ok, reach_population,
+        ratio_per_100k``.
     townships
         Per township: ``township_code, township_name, points, covered_points,
         population, covered_population, covered_share, access_per_100k``
@@ -174,6 +178,7 @@ def _service_access(ctx: AccessContext, setup: ServiceSetup) -> ServiceAccess:
     snap_m = np.full(len(demand), np.nan)
     snap_ok = np.ones(len(demand), dtype=bool)
     reachable = np.zeros(len(demand), dtype=bool)
+    nearest = np.full(len(demand), -1, dtype=np.int64)  # in the threshold's mode
     s_glob = sites["_global"].to_numpy(dtype=np.int64)
     d_glob = demand["_global"].to_numpy(dtype=np.int64)
     for mode in ("walk", "drive"):
@@ -197,10 +202,12 @@ def _service_access(ctx: AccessContext, setup: ServiceSetup) -> ServiceAccess:
         snap_m[this] = att.snap_dist_m[d_glob[this]]
         snap_ok[this] = att.snap_ok[d_glob[this]]
         reachable[this] = finite[this]
+        nearest[this] = np.where(finite, near.source, -1)[this]
     if not road:
         speed = np.where(modes == "walk", line_speed_ms["walk"], line_speed_ms["drive"])
         time_min = line_m / speed / 60.0
         reachable = np.isfinite(time_min)
+        nearest = line_idx
     out["snap_m"] = snap_m
     out["snap_ok"] = snap_ok
     out["time_min"] = time_min
@@ -213,7 +220,17 @@ def _service_access(ctx: AccessContext, setup: ServiceSetup) -> ServiceAccess:
     if not len(sites):
         status[:] = "no_site"
     out["status"] = pd.Series(status, dtype="string")
+    across = (sites["cross_border"].to_numpy(dtype=bool) if "cross_border" in sites
+              else np.zeros(len(sites), dtype=bool))
+    out["site_county_code"] = (label_of(sites, nearest, "county_code") if "county_code" in sites
+                               else pd.Series([region.code] * len(out), dtype="string"))
+    cross = np.zeros(len(out), dtype=bool)
+    cross[nearest >= 0] = across[nearest[nearest >= 0]]
+    out["cross_border"] = cross
 
+    # the county's own sites: its site table and its 2SFCA
+    sites = sites.loc[~across].reset_index(drop=True)
+    s_glob = s_glob[~across]
     staff = column(sites, service.staff_column)
     if service.staff_column is not None and len(sites) and len(demand):
         pairs = travel_pairs(attached, points, sites, demand, modes, minutes * 60.0, line_speed_ms)

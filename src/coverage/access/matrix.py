@@ -26,8 +26,9 @@ class SiteDemandMatrix:
         One row per demand point: ``kind, id, name, township_code, township_name,
         population, urban, mode, threshold_min, geometry`` (EPSG:4326).
     sites
-        Existing sites first, then candidates: ``kind, id, name, township_code,
-        township_name, status, existing, candidate, cost, geometry``.
+        Existing sites first (the county's own, then the neighbour counties' ones of a
+        batch run), then candidates: ``kind, id, name, township_code, township_name,
+        status, existing, candidate, cross_border, county_code, cost, geometry``.
     time_min
         Demand × site minutes within ``max_minutes`` in each demand point's travel mode
         (stored entries only; a stored 0.0 is "at the same place").
@@ -115,8 +116,11 @@ def site_demand_matrix(
     demand_out["urban"] = urban
     demand_out["mode"] = pd.Series(modes, dtype="string")
     demand_out["threshold_min"] = minutes
+    sites["cross_border"] = sites["cross_border"].eq(True).to_numpy(dtype=bool)
+    sites["county_code"] = sites["county_code"].where(sites["county_code"].notna(),
+                                                      context.region.code)
     sites_out = frame(sites, ["kind", "id", "name", "township_code", "township_name", "status",
-                              "existing", "candidate"])
+                              "existing", "candidate", "cross_border", "county_code"])
     sites_out["cost"] = column(sites, "cost")
     return SiteDemandMatrix(demand=demand_out, sites=sites_out, time_min=t, covers=covers,
                             method=context.method, unlocated=setup.unlocated)

@@ -28,13 +28,12 @@ from coverage.datasets._geo import (
     voronoi_cells,
 )
 from coverage.datasets._roads import RoadInput, RoadStats, build_roads
+from coverage.datasets._spec import DEMO_SPEC, CountySpec
 from coverage.vocabulary import STATUS
 
 logger = logging.getLogger(__name__)
 
-SEED = 20_251_231
 CORE_RADIUS_KM = 2.9
-TARGET_POPULATION = 552_000
 
 #: completion rates of the village/community 心理咨询室 by township (街道 first, then 镇 from
 #: the nearest to the farthest from the county seat, then the remote 乡)
@@ -122,15 +121,17 @@ def _lognormal(rng: np.random.Generator, median: float, sigma: float, lo: float,
 
 
 class _Generator:
-    def __init__(self) -> None:
-        self.rng = np.random.default_rng(SEED)
+    def __init__(self, spec: CountySpec = DEMO_SPEC) -> None:
+        self.spec = spec
+        self.rng = np.random.default_rng(spec.seed)
         self.taken: set[str] = set()
 
     # ------------------------------------------------------------------ geography
     def townships(self) -> None:
         rng = self.rng
-        self.county_km = county_outline(rng)
-        seat = np.array([2.4, 2.2])
+        spec = self.spec
+        self.county_km = county_outline(rng) if spec.outline is None else spec.outline
+        seat = np.array(spec.seat, dtype=float)
         if not self.county_km.contains(Point(seat)):  # pragma: no cover
             raise RuntimeError("county seat outside the outline")
         self.seat = seat
@@ -151,20 +152,20 @@ class _Generator:
         self.cells = voronoi_cells(order, self.county_km)
         self.tws: list[Township] = []
         n_street = n_town = n_xiang = 0
-        for t, (short, kind) in enumerate(nm.TOWNSHIPS):
+        for t, (short, kind) in enumerate(spec.townships):
             if kind == "street":
                 n_street += 1
-                code = f"{nm.COUNTY_CODE}{n_street:03d}"
+                code = f"{spec.code}{n_street:03d}"
                 name = f"{short}街道"
                 tseat = seat.copy()
             else:
                 if kind == "town":
                     n_town += 1
-                    code = f"{nm.COUNTY_CODE}{100 + n_town:03d}"
+                    code = f"{spec.code}{100 + n_town:03d}"
                     name = f"{short}镇"
                 else:
                     n_xiang += 1
-                    code = f"{nm.COUNTY_CODE}{200 + n_xiang:03d}"
+                    code = f"{spec.code}{200 + n_xiang:03d}"
                     name = f"{short}乡"
                 inner = self.cells[t].buffer(-1.2)
                 for _ in range(100):
@@ -254,7 +255,7 @@ class _Generator:
         # scale the villages so that the county total is about TARGET_POPULATION
         comm_total = sum(u.population for u in units if u.kind == "community")
         vil_total = sum(u.population for u in units if u.kind == "village")
-        f = (TARGET_POPULATION - comm_total) / vil_total
+        f = (self.spec.target_population - comm_total) / vil_total
         for u in units:
             if u.kind == "village":
                 u.population = int(np.clip(round(u.population * f), 300, 3000))
@@ -275,16 +276,21 @@ class _Generator:
         pts = np.array([u.xy for u in self.units_list])
         tws = np.array([u.township for u in self.units_list], dtype=np.int64)
         til = exact_tiling(self.county_km, pts, tws)
+        self.assign_tiling(til.villages, til.townships)
+        return til
+
+    def assign_tiling(self, villages: list[Polygon], townships: list[Polygon]) -> None:
+        """Give each unit its lon/lat and polygon, each township its polygon (in order)."""
+        pts = np.array([u.xy for u in self.units_list])
         lon, lat = to_lonlat(pts[:, 0], pts[:, 1])
         lon, lat = np.round(lon, 6), np.round(lat, 6)
         for i, u in enumerate(self.units_list):
             u.lonlat = (float(lon[i]), float(lat[i]))
-            u.polygon = til.villages[i]
+            u.polygon = villages[i]
             if not u.polygon.contains(Point(u.lonlat)):  # pragma: no cover
                 raise RuntimeError(f"{u.name} lies outside its own polygon")
         for t, tw in enumerate(self.tws):
-            tw.polygon = til.townships[t]
-        return til
+            tw.polygon = townships[t]
 
     # ------------------------------------------------------------------ the 台账 state
     def statuses(self) -> None:
@@ -385,16 +391,20 @@ class _Generator:
                                     lonlat=self._near(host), subtype=sub, enrolment=enrol))
 
         cs = core_comms
-        school("澄河县第一中学", "高中", cs[0], int(rng.integers(3600, 4200)))
-        school("澄河县第二中学", "高中", cs[3], int(rng.integers(2800, 3400)))
+        sp = self.spec
+        cty = f"{sp.short}{sp.suffix}"  # 澄河县
+        st0, st1 = sp.townships[0][0], sp.townships[1][0]
+        school(f"{cty}第一中学", "高中", cs[0], int(rng.integers(3600, 4200)))
+        school(f"{cty}第二中学", "高中", cs[3], int(rng.integers(2800, 3400)))
         voc_host = max((u for u in units if u.township in street_ts and u.kind == "village"),
                        key=lambda u: u.population)
-        school("澄河县职业中等专业学校", "职业中专", voc_host, int(rng.integers(2300, 2900)))
-        school("澄河县实验学校", "九年一贯制", cs[5], int(rng.integers(2200, 2700)))
-        for k, nmid in enumerate(("澄河县实验中学", "澄河县第三中学", "文昌中学", "澄阳中学")):
+        school(f"{cty}职业中等专业学校", "职业中专", voc_host, int(rng.integers(2300, 2900)))
+        school(f"{cty}实验学校", "九年一贯制", cs[5], int(rng.integers(2200, 2700)))
+        for k, nmid in enumerate((f"{cty}实验中学", f"{cty}第三中学", f"{st1}中学",
+                                         f"{st0}中学")):
             school(nmid, "初中", cs[1 + 2 * k], int(rng.integers(1500, 2600)))
-        school("澄河县实验小学", "小学", cs[2], int(rng.integers(2200, 2800)))
-        school("澄河县第二实验小学", "小学", cs[4], int(rng.integers(1900, 2500)))
+        school(f"{cty}实验小学", "小学", cs[2], int(rng.integers(2200, 2800)))
+        school(f"{cty}第二实验小学", "小学", cs[4], int(rng.integers(1900, 2500)))
         for u in cs[6:14]:
             school(f"{u.name.removesuffix('社区')}小学", "小学", u,
                    int(rng.integers(1100, 2300)))
@@ -436,8 +446,8 @@ class _Generator:
                 else:
                     school(f"{tw.name}{stem}小学", "小学", u, int(rng.integers(120, 520)))
         for k, s in enumerate(schools, start=1):
-            s.code = f"2137990{k:03d}"
-            must = s.subtype in ("高中", "职业中专") or s.name.startswith("澄河县")
+            s.code = f"{sp.school_prefix}{k:03d}"
+            must = s.subtype in ("高中", "职业中专") or s.name.startswith(cty)
             p_built = 1.0 if must else min(1.0, 0.45 + 0.62 * rate(s.township))
             if s.subtype in ("初中", "九年一贯制"):
                 p_built = min(1.0, p_built + 0.15)
@@ -457,19 +467,19 @@ class _Generator:
 
         # ---- hospitals (all in the county seat)
         hosp = (
-            ("澄河县人民医院", "综合医院", "三级乙等", "built", 6, 3, cs[1]),
-            ("澄河县中医医院", "中医医院", "二级甲等", "under_construction", 2, 1, cs[6]),
-            ("澄河县妇幼保健计划生育服务中心", "妇幼保健计划生育服务中心", "二级甲等",
+            (f"{cty}人民医院", "综合医院", "三级乙等", "built", 6, 3, cs[1]),
+            (f"{cty}中医医院", "中医医院", "二级甲等", "under_construction", 2, 1, cs[6]),
+            (f"{cty}妇幼保健计划生育服务中心", "妇幼保健计划生育服务中心", "二级甲等",
              "planned", 1, 1, cs[8]),
-            ("澄河县精神病防治院（县心理健康中心）", "精神病防治院", "二级", "built", 14, 6,
-             cs[10]),
-            ("澄河仁和医院", "综合医院", "一级", "none", 0, 0, cs[12]),
+            (f"{cty}精神病防治院（{sp.suffix}心理健康中心）", "精神病防治院", "二级", "built",
+             14, 6, cs[10]),
+            (f"{sp.short}仁和医院", "综合医院", "一级", "none", 0, 0, cs[12]),
         )
         for k, (name, sub, grade, st, psy, couns, host) in enumerate(hosp, start=1):
             fac.append(Facility(kind="hospital", code=f"YY{k:03d}", name=name,
                                 township=host.township, lonlat=self._near(host), subtype=sub,
                                 grade=grade, status=st, staff=psy, staff2=couns,
-                                note="民营" if name == "澄河仁和医院" else ""))
+                                note="民营" if name == f"{sp.short}仁和医院" else ""))
         psych_hospital = fac[-2]
         # ---- township health centres
         by_area = sorted((t for t, tw in enumerate(self.tws) if tw.kind == "town"),
@@ -506,8 +516,8 @@ class _Generator:
                                   demonstration=demo))
 
         ph = psych_hospital.lonlat
-        site("service_site", "XL", "澄河县心理健康中心", "县心理健康中心", None, "built", 12,
-             lonlat=(round(ph[0] + 0.0004, 6), round(ph[1] + 0.0003, 6)), demo=True)
+        site("service_site", "XL", f"{cty}心理健康中心", f"{sp.suffix}心理健康中心", None,
+             "built", 12, lonlat=(round(ph[0] + 0.0004, 6), round(ph[1] + 0.0003, 6)), demo=True)
         for k, u in enumerate(cs[:5]):
             site("service_site", "XL", f"{u.name}心灵驿站", "心灵驿站", u,
                  "built" if k < 4 else "under_construction", int(rng.integers(1, 4)),
@@ -516,9 +526,10 @@ class _Generator:
             u = seat_unit[t]
             site("service_site", "XL", f"{self.tws[t].name}心灵驿站", "心灵驿站", u,
                  "built" if rate(t) >= 0.5 else "planned", int(rng.integers(1, 3)))
-        site("service_site", "XL", "澄河经济开发区心灵驿站", "心灵驿站", voc_host, "planned", 0)
+        site("service_site", "XL", f"{sp.short}经济开发区心灵驿站", "心灵驿站", voc_host,
+             "planned", 0)
 
-        site("governance_center", "ZZ", "澄河县综治中心", "县级", cs[0], "built", 3, demo=True)
+        site("governance_center", "ZZ", f"{cty}综治中心", "县级", cs[0], "built", 3, demo=True)
         for t, tw in enumerate(self.tws):
             host = (next(u for u in core_comms if u.township == t) if tw.kind == "street"
                     else seat_unit[t])
@@ -527,7 +538,7 @@ class _Generator:
             site("governance_center", "ZZ", f"{tw.name}综治中心", "乡镇（街道）级", host, st,
                  int(st == "built") + int(r > 0.8))
 
-        site("petition_office", "XF", "澄河县人民来访接待中心", "县级", cs[2], "built", 2)
+        site("petition_office", "XF", f"{cty}人民来访接待中心", "县级", cs[2], "built", 2)
         for t, st in zip(by_area[:3], ("built", "planned", "none"), strict=True):
             site("petition_office", "XF", f"{self.tws[t].name}信访接待室", "乡镇级",
                  seat_unit[t], st, int(st == "built"))
@@ -541,10 +552,11 @@ class _Generator:
             "县社区矫正中心", "县救助管理站", "县消防救援大队", "县供电公司", "县农村商业银行",
             "县自来水公司",
         )
-        firms = ("澄河鲁润食品有限公司", "澄河宏达机械制造有限公司", "澄河绿源农业科技有限公司",
-                 "澄河天和纺织有限公司", "澄河恒泰建材有限公司", "澄河金穗面粉有限公司",
-                 "澄河华康医药有限公司", "澄河顺通物流有限公司", "澄河北辰新材料有限公司",
-                 "澄河鑫源石材有限公司", "澄河文旅发展集团有限公司", "澄河城市建设投资有限公司")
+        firms = tuple(sp.short + f for f in (
+            "鲁润食品有限公司", "宏达机械制造有限公司", "绿源农业科技有限公司", "天和纺织有限公司",
+            "恒泰建材有限公司", "金穗面粉有限公司", "华康医药有限公司", "顺通物流有限公司",
+            "北辰新材料有限公司", "鑫源石材有限公司", "文旅发展集团有限公司",
+            "城市建设投资有限公司"))
         inst_status = (["built"] * 31 + ["under_construction"] * 6 + ["planned"] * 5
                        + ["none"] * 6)
         perm = rng.permutation(len(inst_status))
@@ -552,8 +564,8 @@ class _Generator:
         k = 0
         for a in agencies:
             u = cs[int(rng.integers(len(cs)))]
-            site("institution", "DW", f"澄河{a}", "机关事业单位", u, sts[k],
-                 int(rng.integers(1, 3)) if sts[k] == "built" else 0)
+            site("institution", "DW", sp.short + a.replace("县", sp.suffix), "机关事业单位", u,
+                 sts[k], int(rng.integers(1, 3)) if sts[k] == "built" else 0)
             k += 1
         for j, f in enumerate(firms):
             host = voc_host if j % 3 else seat_unit[by_area[j % len(by_area)]]
@@ -565,12 +577,12 @@ class _Generator:
                  seat_unit[t], sts[k], int(sts[k] == "built"))
             k += 1
 
-        site("rehab", "KF", "澄河县精神障碍社区康复服务中心", "县级", cs[7], "built", 4,
+        site("rehab", "KF", f"{cty}精神障碍社区康复服务中心", "县级", cs[7], "built", 4,
              demo=True)
         for t in by_area[:3]:
             site("rehab", "KF", f"{self.tws[t].name}阳光家园", "乡镇级", seat_unit[t],
                  "built" if rate(t) >= 0.5 else "planned", int(rng.integers(1, 3)))
-        site("rehab", "KF", "文昌街道日间照料康复站", "社区级",
+        site("rehab", "KF", f"{st1}街道日间照料康复站", "社区级",
              next(u for u in core_comms if u.township == street_ts[1]), "under_construction", 1)
         fac.extend(other)
         self.fac = fac
@@ -604,25 +616,32 @@ class _Generator:
             township_names=[tw.short for tw in self.tws],
             hilly=[tw.kind == "township" for tw in self.tws],
             township_kinds=tuple(tw.kind for tw in self.tws),
+            county_short=self.spec.short,
+            county_suffix=self.spec.suffix,
         )
         idx = {id(u): i for i, u in enumerate(units)}
         seat_units = [idx[id(self.seat_unit[t])] for t in range(len(self.tws))]
         return build_roads(inp, self.rng, seat_unit=seat_units)
 
 
-def build_model() -> DemoModel:
-    """Generate the whole demo county in memory (deterministic)."""
-    g = _Generator()
+def build_model(spec: CountySpec = DEMO_SPEC) -> DemoModel:
+    """Generate the whole county of ``spec`` in memory (deterministic; default: the demo)."""
+    g = _Generator(spec)
     g.townships()
     g.units()
     til = g.tiling()
+    return finish_model(g, til.county)
+
+
+def finish_model(g: _Generator, county_polygon: Polygon) -> DemoModel:
+    """Statuses, facilities and roads of a tiled county; the finished model."""
     g.statuses()
     g.facilities()
     xml, stats = g.roads()
     return DemoModel(
-        county_code=nm.COUNTY_CODE,
-        county_name=nm.COUNTY_NAME,
-        county_polygon=til.county,
+        county_code=g.spec.code,
+        county_name=g.spec.name,
+        county_polygon=county_polygon,
         townships=g.tws,
         units=g.units_list,
         facilities=g.fac,

@@ -47,9 +47,6 @@ _SHAPE = {
     "track": (0.10, 0.05),
 }
 _MAXSPEED = {"trunk": "80", "primary": "60", "secondary": "60", "tertiary": "40"}
-#: the river that names the county (虚构); the county seat's place name
-RIVER_NAME = COUNTY_SHORT
-SEAT_NAME = f"{COUNTY_SHORT}县"
 #: OSM ``place`` value and name suffix of a township seat, per township kind
 _PLACE = {"street": ("suburb", "街道"), "town": ("village", "镇"), "township": ("village", "乡")}
 
@@ -81,6 +78,9 @@ class RoadInput:
     township_kinds
         Per township: ``street`` (街道), ``town`` (镇) or ``township`` (乡), for the place
         nodes; empty: no place nodes.
+    county_short, county_suffix
+        The county's short name (names the river and the county roads) and its suffix
+        (县/区/市; with the short name, the county seat's place name).
     """
 
     county: Polygon
@@ -93,6 +93,8 @@ class RoadInput:
     township_names: list[str]
     hilly: list[bool]
     township_kinds: tuple[str, ...] = ()
+    county_short: str = COUNTY_SHORT
+    county_suffix: str = "县"
 
 
 @dataclass
@@ -324,7 +326,7 @@ class _Builder:
             xno += 1
             p = self._route(seat, target)
             self.apply(p, "secondary", {
-                "ref": f"X{xno:03d}", "name": f"澄{inp.township_names[t][0]}线",
+                "ref": f"X{xno:03d}", "name": f"{inp.county_short[0]}{inp.township_names[t][0]}线",
                 "maxspeed": "60" if xno % 3 else "50"})
             self._cheapen(p, 0.75)
         # township and village roads: shortest-path trees from each township seat
@@ -419,7 +421,8 @@ class _Builder:
     def places(self, seat_unit: list[int]) -> list[tuple[str, str, float, float]]:
         """``(place, name, x, y)`` of the county seat and of each township seat."""
         inp = self.inp
-        out = [("town", SEAT_NAME, inp.seat[0], inp.seat[1])]
+        seat_name = f"{inp.county_short}{inp.county_suffix}"
+        out = [("town", seat_name, inp.seat[0], inp.seat[1])]
         for t, kind in enumerate(inp.township_kinds):
             place, suffix = _PLACE[kind]
             if kind == "street":  # 街道: at the middle of its communities
@@ -485,7 +488,7 @@ class _Builder:
         if river_ids:
             out.append(f'<way id="{len(ways) + 1}" version="1">')
             out.extend(f'<nd ref="{i}"/>' for i in river_ids)
-            out.append(f'<tag k="name" v="{_xml_value(RIVER_NAME)}"/>')
+            out.append(f'<tag k="name" v="{_xml_value(self.inp.county_short)}"/>')
             out.append('<tag k="waterway" v="river"/>')
             out.append("</way>")
         out.append("</osm>")

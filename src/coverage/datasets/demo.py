@@ -108,28 +108,28 @@ def _yes(flag: bool) -> str:
 # ------------------------------------------------------------------------------ writers
 
 
-def _write_boundaries(m: DemoModel, bdir: Path) -> dict[str, Path]:
-    county = bdir / "demo_county.geojson"
+def _write_boundaries(m: DemoModel, bdir: Path, *, prefix: str = "demo_") -> dict[str, Path]:
+    county = bdir / f"{prefix}county.geojson"
     w.write_geojson(
         county,
         [({"代码": m.county_code, "名称": m.county_name, "数据说明": _SHORT_NOTE},
           m.county_polygon)],
-        name="demo_county", description=DATA_NOTE,
+        name=f"{prefix}county", description=DATA_NOTE,
     )
-    towns = bdir / "demo_townships.geojson"
+    towns = bdir / f"{prefix}townships.geojson"
     w.write_geojson(
         towns,
         [({"代码": tw.code, "名称": tw.name, "上级代码": m.county_code,
            "类型": {"street": "街道", "town": "镇", "township": "乡"}[tw.kind]},
           tw.polygon) for tw in m.townships if tw.polygon is not None],
-        name="demo_townships", description=DATA_NOTE,
+        name=f"{prefix}townships", description=DATA_NOTE,
     )
-    vil = bdir / "demo_villages.geojson"
+    vil = bdir / f"{prefix}villages.geojson"
     w.write_geojson(
         vil,
         [({"代码": u.code, "名称": u.name, "上级代码": m.townships[u.township].code,
            "城乡分类代码": u.ur_code}, u.polygon) for u in m.units if u.polygon is not None],
-        name="demo_villages", description=DATA_NOTE,
+        name=f"{prefix}villages", description=DATA_NOTE,
     )
     return {"county": county, "townships": towns, "village_polygons": vil}
 
@@ -252,8 +252,19 @@ def _write_roads(m: DemoModel, ddir: Path) -> Path:
     return path
 
 
-def region_toml(m: DemoModel) -> str:
-    """The text of ``data/demo/region.toml``."""
+def region_toml(m: DemoModel, *, boundaries: str = "../boundaries/demo_",
+                network: str = "roads.osm.bz2") -> str:
+    """The text of ``data/demo/region.toml``.
+
+    Parameters
+    ----------
+    m
+        The county.
+    boundaries
+        Path prefix of the three boundary files, relative to the TOML.
+    network
+        Road file, relative to the TOML.
+    """
     pop_note = f"{sum(u.population for u in m.units):,}"
     return f'''# {m.county_name} — the embedded demo region.
 # {DATA_NOTE}
@@ -271,20 +282,20 @@ metric_crs = "auto"
 
 [[admin]]
 level = "county"
-file = "../boundaries/demo_county.geojson"
+file = "{boundaries}county.geojson"
 code_column = "代码"
 name_column = "名称"
 
 [[admin]]
 level = "township"
-file = "../boundaries/demo_townships.geojson"
+file = "{boundaries}townships.geojson"
 code_column = "代码"
 name_column = "名称"
 parent_column = "上级代码"
 
 [[admin]]
 level = "village"
-file = "../boundaries/demo_villages.geojson"
+file = "{boundaries}villages.geojson"
 code_column = "代码"
 name_column = "名称"
 parent_column = "上级代码"
@@ -403,7 +414,7 @@ counsellors = "心理咨询员数"
 preset = "national_2018"
 
 [access]
-network = "roads.osm.bz2"
+network = "{network}"
 snap_limit_m = 1000.0
 walk_speed_kmh = 4.5
 max_minutes = 60.0

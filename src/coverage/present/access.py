@@ -16,7 +16,7 @@ from coverage.access import AccessResult, ServiceAccess
 from coverage.outputs import write_csv
 from coverage.present.report import ReportSection, frame_for_report
 from coverage.present.workbook import SheetSpec
-from coverage.vocabulary import ACCESS_STATUS, KIND, MODE, NETWORK_FIT, STATUS
+from coverage.vocabulary import ACCESS_STATUS, COLUMNS, KIND, MODE, NETWORK_FIT, STATUS
 
 __all__ = ["coverage_sentence", "fit_sentence", "method_sentence", "method_text", "section",
            "sheets", "standard_text", "text", "uncovered_sentence", "write_tables"]
@@ -57,6 +57,10 @@ def text(result: AccessResult) -> str:
         lines.append(f"   覆盖人口 covered population: {c['covered_population']:,.0f} / "
                      f"{c['population']:,.0f} ({c['covered_share'] * 100:.1f}%)")
         lines.append(f"   未覆盖村（社区） uncovered: {len(svc.uncovered)}")
+        across = _across(svc)
+        if across:
+            lines.append(f"   {COLUMNS.label('cross_border')}（邻县站点覆盖） served across the "
+                         f"border: {across}")
         if len(svc.unlocated):
             lines.append(f"   未定位（无坐标，未参与计算） not located: {len(svc.unlocated)}")
         for _, r in svc.uncovered.head(10).iterrows():
@@ -201,9 +205,20 @@ def coverage_sentence(svc: ServiceAccess) -> str:
                   f"{svc.uncovered['population'].sum():,.0f}人未覆盖")
     else:
         text_ += "，全部村（社区）均已覆盖"
+    across = _across(svc)
+    if across:
+        text_ += f"（其中{across}个村（社区）由邻县站点{COLUMNS.label('cross_border')}）"
     if len(svc.unlocated):
         text_ += f"；另有{len(svc.unlocated)}个村（社区）无坐标，未参与测算"
     return text_ + "。"
+
+
+def _across(svc: ServiceAccess) -> int:
+    """Demand points covered by a neighbour county's site (a batch run; 0 otherwise)."""
+    p = svc.points
+    if "cross_border" not in p or not len(p):
+        return 0
+    return int((p["cross_border"].to_numpy(dtype=bool) & p["covered"].to_numpy(dtype=bool)).sum())
 
 
 def method_sentence(result: AccessResult) -> str:

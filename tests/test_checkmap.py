@@ -103,3 +103,35 @@ def test_check_map_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert (out / "check_map.png").stat().st_size > 50_000
     assert main(["validate", str(toml), "--out", str(tmp_path / "v")]) == 0
     assert "数据检查通过" in capsys.readouterr().out
+
+
+def test_names_from_the_files_stay_text_in_a_browser(tmp_path: Path) -> None:
+    """A township named like markup is shown as text (tooltips and popups), nothing runs."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("Debian chromium (/usr/bin/chromium) is not installed")
+    xss = "<img src=x onerror=alert(1)>镇"
+    rows = [[xss if cell == "西山镇" else cell for cell in row] for row in [*ROWS, *EXTRA]]
+    toml = write_region(tmp_path / "region", rows=rows, townships=[(WEST[0], xss, WEST[2]), EAST])
+    files = write_check_map(load_region(toml), tmp_path / "out")
+    with playwright.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(chromium), args=["--no-sandbox"])
+        pg = b.new_page()
+        ran: list[str] = []
+        pg.on("dialog", lambda d: (ran.append(d.message), d.dismiss()))
+        pg.on("pageerror", lambda e: ran.append(str(e)))
+        pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:")
+                 else (ran.append(r.request.url), r.abort()))
+        pg.goto(files.html.as_uri())
+        pg.wait_for_selector(".leaflet-container")
+        # every tooltip and popup opened, as a planner hovering and clicking would
+        opened = pg.evaluate("""() => { let n = 0; window.checkMap.eachLayer(l => {
+            if (l.getTooltip && l.getTooltip()) { l.openTooltip(); n++; }
+            if (l.getPopup && l.getPopup()) { l.openPopup(); } }); return n; }""")
+        pg.wait_for_timeout(300)
+        assert opened > 0
+        assert xss in pg.inner_text(".leaflet-container")
+        assert pg.locator("img[src='x']").count() == 0
+        b.close()
+    assert ran == []

@@ -73,7 +73,7 @@ def write_city_outputs(cfg: BatchConfig, target: Path, outcomes: Sequence[County
                                     county_reports=reports)
     files["report.html"] = write_html_report(content, target / "report.html")
     files["report.docx"] = write_docx_report(content, target / "report.docx")
-    files["city_map.html"] = _city_map(cfg, target, rollup, summaries)
+    files["city_map.html"] = _city_map(cfg, target, rollup, summaries, preset=preset)
     return files
 
 
@@ -85,8 +85,18 @@ def _preset_name(preset_id: str) -> str:
     return load_preset(preset_id).name
 
 
+def _room_indicator(preset_id: str) -> str | None:
+    """The preset's room indicator: what the county maps and reports lead with."""
+    if not preset_id:
+        return None
+    from coverage.targets import load_preset
+
+    room = load_preset(preset_id).room_indicator()
+    return room.id if room is not None else None
+
+
 def _city_map(cfg: BatchConfig, target: Path, rollup: CityRollup,
-              summaries: Sequence[Mapping[str, Any]]) -> Path:
+              summaries: Sequence[Mapping[str, Any]], *, preset: str) -> Path:
     from coverage.maps.city import write_city_map
 
     rows = []
@@ -107,4 +117,4 @@ def _city_map(cfg: BatchConfig, target: Path, rollup: CityRollup,
     return write_city_map(target / "city_map.html", title=p_city.map_title(cfg.name),
                           counties=counties, indicators=indicators, access=rollup.access,
                           townships=rollup.townships, words=p_city.map_words(),
-                          outline=outline)
+                          outline=outline, default_indicator=_room_indicator(preset))

@@ -78,8 +78,9 @@ const layer = L.geoJSON(D.counties, {
   style: function () { return {color: '#37474f', weight: 1.5, fillOpacity: 0.75}; },
   onEachFeature: function (f, l) {
     l.bindPopup(function () { return popup(f.properties); }, {maxWidth: 460});
-    l.bindTooltip(f.properties.name, {permanent: true, direction: 'center',
-                                      className: 'lbl'});
+    // a text node: Leaflet sets a string tooltip as HTML
+    l.bindTooltip(document.createTextNode(f.properties.name),
+                  {permanent: true, direction: 'center', className: 'lbl'});
   }
 }).addTo(map);
 if (D.outline) {
@@ -142,7 +143,7 @@ def _num(v: object) -> float | None:
 def write_city_map(path: Path, *, title: str, counties: gpd.GeoDataFrame,
                    indicators: pd.DataFrame, access: pd.DataFrame, townships: pd.DataFrame,
                    words: Mapping[str, Any], outline: shapely.Geometry | None = None,
-                   simplify_m: float = 50.0) -> Path:
+                   default_indicator: str | None = None, simplify_m: float = 50.0) -> Path:
     """Write the city map (one HTML file).
 
     Parameters
@@ -167,6 +168,9 @@ def write_city_map(path: Path, *, title: str, counties: gpd.GeoDataFrame,
         (table headers) and ``legend`` (class -> label).
     outline
         The city's outline (WGS84), drawn over the counties.
+    default_indicator
+        The indicator shown first (the preset's room indicator, as on the county maps);
+        default the first one of ``indicators``.
     simplify_m
         Outline simplification tolerance in metres (keeps the page light).
     """
@@ -176,6 +180,9 @@ def write_city_map(path: Path, *, title: str, counties: gpd.GeoDataFrame,
         gdf = gdf.set_geometry(gdf.to_crs(metric).simplify(simplify_m).to_crs(4326))
     props = []
     order = list(dict.fromkeys(indicators["indicator_id"]))
+    if default_indicator in order:  # first in the list, so the page opens on it
+        order.remove(default_indicator)
+        order.insert(0, default_indicator)
     for row in gdf.itertuples():
         code = str(row.county_code)
         mine = indicators[indicators["county_code"].astype(str) == code]

@@ -232,6 +232,7 @@ _JS = """
 (function(){
 var D = JSON.parse(document.getElementById('check-data').textContent);
 var map = L.map('map', {preferCanvas: true, attributionControl: false});
+window.checkMap = map;  // for the browser tests
 function popup(props){
   var div = document.createElement('div');
   Object.keys(props).forEach(function(k){
@@ -248,8 +249,9 @@ function add(fc, style, point){
       if (!f.properties || !Object.keys(f.properties).length) return;
       layer.bindPopup(function(){ return popup(f.properties); });
       var ref = f.properties['编号'] || f.properties['乡镇'];
-      if (ref) layer.bindTooltip(String(ref), {permanent: !!f.properties['编号'],
-                                              direction: 'right', opacity: 0.85});
+      // a text node: Leaflet sets a string tooltip as HTML (names come from the files)
+      if (ref) layer.bindTooltip(document.createTextNode(String(ref)),
+        {permanent: !!f.properties['编号'], direction: 'right', opacity: 0.85});
     }}).addTo(map);
 }
 var county = add(D.county, {color:'#37474f', weight:2.5, fill:false});

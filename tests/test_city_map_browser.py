@@ -49,7 +49,8 @@ def city_map(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_city_map(out / "city_map.html", title="示例市社会心理服务资源一张图",
                           counties=counties, indicators=indicators, access=access,
                           townships=townships, words=p_city.map_words(),
-                          default_indicator="village_room_rate")
+                          default_indicator="village_room_rate",
+                          outline=box(106.0, 37.0, 106.8, 37.4))
 
 
 @pytest.fixture(scope="module")

@@ -84,7 +84,10 @@ const layer = L.geoJSON(D.counties, {
   }
 }).addTo(map);
 if (D.outline) {
-  L.geoJSON(D.outline, {style: {color: '#000', weight: 3, fill: false}}).addTo(map);
+  // not interactive: on the canvas a polygon takes clicks inside it even without fill,
+  // and the outline covers every county
+  L.geoJSON(D.outline, {style: {color: '#000', weight: 3, fill: false},
+                        interactive: false}).addTo(map);
 }
 function paint() {
   const id = sel.value;

@@ -77,7 +77,7 @@ function popup(c) {
 const layer = L.geoJSON(D.counties, {
   style: function () { return {color: '#37474f', weight: 1.5, fillOpacity: 0.75}; },
   onEachFeature: function (f, l) {
-    l.bindPopup(function () { return popup(f.properties); }, {maxWidth: 460});
+    l.bindPopup(function () { return popup(f.properties); }, {maxWidth: 460, maxHeight: 440});
     // a text node: Leaflet sets a string tooltip as HTML
     l.bindTooltip(document.createTextNode(f.properties.name),
                   {permanent: true, direction: 'center', className: 'lbl'});

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +36,7 @@ class CityWide:
     counties: tuple[str, ...]
     wide: Path            # the city-wide region TOML
     batch: Path           # the split-mode batch TOML
+    clean: Path           # the same without the extra school and the outside hospital
 
 
 def _concat_workbooks(paths: list[Path], out: Path) -> None:
@@ -60,7 +60,10 @@ def _concat_csv(paths: list[Path], out: Path, encoding: str,
     frame.to_csv(out, index=False, encoding=encoding, quoting=csv.QUOTE_MINIMAL)
 
 
-def _city_wide(root: Path, counties: tuple[str, ...], wide: Path) -> Path:
+def _city_wide(root: Path, counties: tuple[str, ...], wide: Path, *, extras: bool = True
+               ) -> Path:
+    """The counties' files as one city-wide set; ``extras``: with a school that has no area
+    code (inside the second county) and a hospital outside every county."""
     dirs = [root / "counties" / c for c in counties]
     (wide / "boundaries").mkdir(parents=True)
     for name in ("county", "townships", "villages"):
@@ -77,16 +80,17 @@ def _city_wide(root: Path, counties: tuple[str, ...], wide: Path) -> Path:
               "所属乡镇": "", "经度": f"{village.x:.6f}", "纬度": f"{village.y:.6f}",
               "在校学生数": "100"}
     _concat_csv([d / "schools_gbk.csv" for d in dirs], wide / "schools_gbk.csv", "gbk",
-                extra=[school])
+                extra=[school] if extras else [])
     _concat_workbooks([d / "ledger.xlsx" for d in dirs], wide / "ledger.xlsx")
     _concat_workbooks([d / "facilities.xlsx" for d in dirs], wide / "facilities.xlsx")
-    book = openpyxl.load_workbook(wide / "facilities.xlsx")
-    ws = book["医院"]
-    head = [c.value for c in ws[2]]
-    row = {"机构代码": OUTSIDE, "名称": "界外医院", "类别": "综合医院", "经度": "100.0",
-           "纬度": "30.0"}
-    ws.append([row.get(str(h), "") for h in head])
-    book.save(wide / "facilities.xlsx")
+    if extras:
+        book = openpyxl.load_workbook(wide / "facilities.xlsx")
+        ws = book["医院"]
+        head = [c.value for c in ws[2]]
+        row = {"机构代码": OUTSIDE, "名称": "界外医院", "类别": "综合医院", "经度": "100.0",
+               "纬度": "30.0"}
+        ws.append([row.get(str(h), "") for h in head])
+        book.save(wide / "facilities.xlsx")
     text = (dirs[0] / "region.toml").read_text(encoding="utf-8")
     text = text.replace(f'code = "{counties[0]}"', 'code = "649900"').replace(
         '"../../roads.osm.pbf"', json.dumps(str(root / "roads.osm.pbf")))
@@ -101,13 +105,16 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> CityWide:
     batch_toml = write_city(root, counties=2)
     counties = tuple(c.code for c in load_batch_config(batch_toml).counties)
     wide = _city_wide(root, counties, root.parent / "wide")
-    batch = root.parent / "split_batch.toml"
-    batch.write_text(
-        '[batch]\ncode = "649900"\nname = "示例市"\npreset = "wuzhong_2023"\n'
-        f'roads = {json.dumps(str(root / "roads.osm.pbf"))}\ncounty_outputs = "light"\n\n'
-        '[split]\nconfig = "wide/region.toml"\n\n[split.names]\n'
-        f'"{counties[1]}" = "乙县"\n', encoding="utf-8")
-    return CityWide(root=root, counties=counties, wide=wide, batch=batch)
+    _city_wide(root, counties, root.parent / "clean", extras=False)
+    for name in ("wide", "clean"):
+        (root.parent / f"{name}_batch.toml").write_text(
+            '[batch]\ncode = "649900"\nname = "示例市"\npreset = "wuzhong_2023"\n'
+            f'roads = {json.dumps(str(root / "roads.osm.pbf"))}\ncounty_outputs = "light"\n\n'
+            f'[split]\nconfig = "{name}/region.toml"\n\n[split.names]\n'
+            f'"{counties[1]}" = "乙县"\n', encoding="utf-8")
+    return CityWide(root=root, counties=counties, wide=wide,
+                    batch=root.parent / "wide_batch.toml",
+                    clean=root.parent / "clean_batch.toml")
 
 
 @pytest.fixture(scope="module")
@@ -186,20 +193,42 @@ def test_split_config_problems_are_listed_together(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def batch(city: CityWide, tmp_path_factory: pytest.TempPathFactory) -> BatchResult:
     out = tmp_path_factory.mktemp("split_batch") / "out"
-    return run_batch(city.batch, out=out, workers=2, memory_limit="2GB")
+    return run_batch(city.clean, out=out, workers=2, memory_limit="2GB")
 
 
 def test_a_split_batch_rolls_up_like_the_counties(batch: BatchResult, city: CityWide) -> None:
+    """The split batch's city and county rates equal a roll-up of the original counties'
+    indicator tables, each computed on its own (``gaps_stage`` on the county TOMLs)."""
+    from coverage.batch.rollup import roll_up
     from coverage.pipeline import gaps_stage
 
     assert {o.code: o.status for o in batch.outcomes} == dict.fromkeys(city.counties, "done")
     record = json.loads((batch.out_dir / "batch.json").read_text(encoding="utf-8"))
-    assert any(p["code"] == "split_outside" for p in record["split_problems"])
-    # each county's indicator table equals the original county's, computed on its own
+    # the synthetic counties number their sites alike (YY001 in each): reported, matched
+    assert {p["code"] for p in record["split_problems"]} == {"split_shared_key"}
+    summaries = []
     for code in city.counties:
-        ours = pd.read_csv(batch.out_dir / "counties" / code / "tables" / "gaps.csv",
-                           dtype=str, keep_default_na=False)
-        theirs = gaps_stage(city.root / "counties" / code / "region.toml",
-                            preset="wuzhong_2023")
-        assert len(ours) == len(theirs.table)
-    shutil.rmtree(batch.out_dir / "_split" / city.counties[0])
+        gaps = gaps_stage(city.root / "counties" / code / "region.toml",
+                          preset="wuzhong_2023").table
+        gaps = gaps[gaps["unit_level"].isin(["county", "township"])]
+        summaries.append({"county_code": code, "county_name": code, "access_points": [],
+                          "suggested_sites": [], "gaps": gaps.to_dict("records")})
+    want = roll_up(summaries, code="649900", name="示例市")
+    cols = ["indicator_id", "numerator", "denominator", "rate"]
+    got = pd.read_csv(batch.out_dir / "tables" / "city.csv")[cols]
+    expect = want.city[cols].reset_index(drop=True)
+    assert len(got) == len(expect) > 0
+    pd.testing.assert_frame_equal(got, expect, check_dtype=False)
+    got_c = pd.read_csv(batch.out_dir / "tables" / "counties.csv", dtype={"county_code": str})
+    keys = ["indicator_id", "county_code"]
+    got_c = got_c.sort_values(keys)[[*keys, "numerator", "denominator", "rate"]]
+    exp_c = want.counties.sort_values(keys)[[*keys, "numerator", "denominator", "rate"]]
+    pd.testing.assert_frame_equal(got_c.reset_index(drop=True), exp_c.reset_index(drop=True),
+                                  check_dtype=False)
+
+
+def test_a_rerun_reuses_the_split_and_skips_the_counties(batch: BatchResult,
+                                                          city: CityWide) -> None:
+    again = run_batch(city.clean, out=batch.out_dir, workers=1)
+    assert {o.status for o in again.outcomes} == {"skipped"}
+    assert again.problems == batch.problems

@@ -232,3 +232,30 @@ def test_a_rerun_reuses_the_split_and_skips_the_counties(batch: BatchResult,
     again = run_batch(city.clean, out=batch.out_dir, workers=1)
     assert {o.status for o in again.outcomes} == {"skipped"}
     assert again.problems == batch.problems
+
+
+def test_without_county_polygons_a_row_goes_to_the_nearest_village_as_a_reported_guess(
+        city: CityWide, tmp_path: Path) -> None:
+    """Only the city's outline as boundary (no polygon per county): a school is placed in
+    the county of the nearest coded village, and that guess is reported row by row."""
+    text = city.wide.read_text(encoding="utf-8")
+    head, rest = text.split("[[admin]]", 1)
+    rest = rest[rest.index("# ---- 行政村"):]                  # drop every [[admin]] table
+    outline = json.dumps(str(city.root / "city_outline.geojson"))
+    toml = city.wide.parent / "city_outline_only.toml"
+    toml.write_text(head + f'[[admin]]\nlevel = "county"\nfile = {outline}\n'
+                    'code_column = "代码"\nname_column = "名称"\n\n' + rest, encoding="utf-8")
+    batch = tmp_path / "batch.toml"
+    batch.write_text(f'[batch]\ncode = "649900"\nname = "示例市"\n[split]\n'
+                     f'config = {json.dumps(str(toml))}\n', encoding="utf-8")
+    cfg, problems = split_city(load_batch_config(batch), out=tmp_path / "out")
+    assert [c.code for c in cfg.counties] == list(city.counties)
+    assert any(p.code == "split_other_county" and p.file.endswith("city_outline.geojson")
+               for p in problems)                           # the city's own row: reported
+    guessed = {p.value: p for p in problems if p.code == "split_nearest"}
+    assert guessed[EXTRA_SCHOOL].message.endswith("(a guess)")
+    assert guessed[EXTRA_SCHOOL].severity == "warning" and guessed[EXTRA_SCHOOL].row
+    assert f"county {city.counties[1]}" in guessed[EXTRA_SCHOOL].message
+    schools = pd.read_csv(next((tmp_path / "out" / "_split" / city.counties[1]).glob(
+        "*schools*.csv")), dtype=str)
+    assert EXTRA_SCHOOL in set(schools["学校标识码"])

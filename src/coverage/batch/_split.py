@@ -49,7 +49,7 @@ from coverage.config._checks import config_text
 from coverage.coordinates import parse_coordinates, parse_wkt_column
 from coverage.crs import to_wgs84
 from coverage.outputs import atomic_path, atomic_write, write_json
-from coverage.problems import Problem
+from coverage.problems import ConfigError, Problem
 from coverage.readers import read_table, read_vector
 
 __all__ = ["SPLIT_FOLDER", "split_city"]
@@ -128,7 +128,7 @@ def split_city(cfg: BatchConfig, *, out: Path) -> tuple[BatchConfig, tuple[Probl
                       "counties": list(split.counties), "names": dict(split.names)})
     cached = _cached(folder, fp)
     if cached is None:
-        cached = _split(city, split, folder)
+        cached = _split(city, split, folder, batch_code=cfg.code)
         write_json({"fingerprint": fp, "counties": cached[0],
                     "problems": [dataclasses.asdict(p) for p in cached[1]]},
                    folder / "split.json")
@@ -158,14 +158,14 @@ def _files(city: RegionConfig) -> list[Path]:
     return list(dict.fromkeys(p.resolve() for p in paths))
 
 
-def _split(city: RegionConfig, split: SplitConfig, folder: Path
+def _split(city: RegionConfig, split: SplitConfig, folder: Path, *, batch_code: str
            ) -> tuple[list[dict[str, str]], tuple[Problem, ...]]:
     problems: list[Problem] = []
     max_bytes = int(city.region.max_file_mb * 1024 * 1024)
     admin = [(a, _read(_Source(Path(a.file), layer=a.layer, encoding=a.encoding), max_bytes))
              for a in city.admin]
     layers = {kind: _read(_layer_source(lc), max_bytes) for kind, lc in city.layers.items()}
-    counties = list(split.counties) or _found_counties(city, admin, layers)
+    counties = list(split.counties) or _found_counties(city, batch_code, split.config)
     known = set(counties)
     for a, rows in admin:
         _by_code(rows, a.code_column, known, problems)
@@ -242,16 +242,31 @@ def _prefixes(values: pd.Series) -> np.ndarray:
     return np.where(ok, text.str[:6].to_numpy(object), "")
 
 
-def _found_counties(city: RegionConfig, admin: Sequence[tuple[Any, _Rows]],
-                    layers: Mapping[str, _Rows]) -> list[str]:
+def _found_counties(city: RegionConfig, batch_code: str, toml: Path) -> list[str]:
+    """Every county prefix in the boundary codes and the 村/社区 codes, within the batch's
+    city or province (its own code and other ``…00`` codes are not counties)."""
+    from coverage.batch.config import _city_prefix
+
+    max_bytes = int(city.region.max_file_mb * 1024 * 1024)
     found: set[str] = set()
-    for a, rows in admin:
-        if a.code_column in rows.frame:
-            found.update(_prefixes(rows.frame[a.code_column]))
+    for a in city.admin:
+        frame = _read(_Source(Path(a.file), layer=a.layer, encoding=a.encoding), max_bytes).frame
+        if a.code_column in frame:
+            found.update(_prefixes(frame[a.code_column]))
     for kind in _CODE_KINDS:
-        if kind in layers and city.layers[kind].columns["id"] in layers[kind].frame:
-            found.update(_prefixes(layers[kind].frame[city.layers[kind].columns["id"]]))
-    return sorted(found - {""})
+        lc = city.layers.get(kind)
+        if lc is not None:
+            frame = _read(_layer_source(lc), max_bytes).frame
+            if lc.columns["id"] in frame:
+                found.update(_prefixes(frame[lc.columns["id"]]))
+    prefix = _city_prefix(batch_code)
+    out = sorted(c for c in found if c and c.startswith(prefix) and not c.endswith("00"))
+    if not out:
+        raise ConfigError.single(
+            "no county code found in the city-wide files", file=str(toml),
+            column="split.counties", fix="list the counties: counties = [\"640302\", …], or "
+            "check the code columns of the boundaries and of the 村/社区 layers")
+    return out
 
 
 def _by_code(rows: _Rows, column: str, known: set[str], problems: list[Problem], *,

@@ -16,6 +16,8 @@ The batch's output folder::
       summary.xlsx       the city's workbook; report.html, report.docx; city_map.html
       batch.json         every county's outcome (done, skipped, failed with its problems)
       .batch/            surveys (outlines and built sites) and clipped road files, cached
+      _split/CODE/       split mode ([split]): each county's copies of the city-wide files and
+                         its region.toml (coverage.batch._split), cached by content
 
 Faults: a county whose input is bad fails alone, with its problem list in ``batch.json`` and
 the summary; an error that is not the county's input is retried (``retries``) and then

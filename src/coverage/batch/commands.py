@@ -47,6 +47,8 @@ def _report(result: BatchResult, say: Say) -> int:
             say(head + "\n" + format_problems(o.problems), err=True)
         else:
             say(f"{head}: {o.error}", err=True)
+    if result.problems:  # split mode: rows of the city-wide files left out or guessed
+        say(format_problems(result.problems), err=True)
     counts = {s: len(result.by_status(s)) for s in ("done", "skipped", "failed")}
     say("  ".join(f"{BATCH_STATUS.label(s)} {s}: {n}" for s, n in counts.items()))
     for name in ("summary.xlsx", "report.html", "city_map.html"):

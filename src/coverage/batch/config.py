@@ -15,6 +15,15 @@
     [[counties]]
     config = "counties/640302/region.toml"
 
+or, instead of ``[[counties]]``, one set of city-wide files split into counties by the first
+6 digits of their codes (:mod:`coverage.batch._split`)::
+
+    [split]
+    config = "city/region.toml"       # a region TOML describing the city-wide files
+    counties = ["640302", "640303"]   # optional: default every 6-digit prefix of the codes
+    [split.names]                     # optional: default the county boundary layer's names
+    "640302" = "利通区"
+
 Paths are relative to the batch TOML's folder.  Every problem in the file (unknown keys, wrong
 types, missing files, a county listed twice, a county code outside the city) is collected and
 raised together as one :class:`~coverage.problems.ConfigError`; a county whose own region TOML
@@ -26,14 +35,14 @@ from __future__ import annotations
 import difflib
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from coverage.config._checks import config_text
 from coverage.problems import ConfigError, Problems
 
-__all__ = ["COUNTY_OUTPUTS", "BatchConfig", "CountyEntry", "load_batch_config",
+__all__ = ["COUNTY_OUTPUTS", "BatchConfig", "CountyEntry", "SplitConfig", "load_batch_config",
            "parse_batch_config"]
 
 #: What each county's folder holds: ``full`` is `coverage run`'s folder (tables, the
@@ -44,6 +53,7 @@ COUNTY_OUTPUTS: tuple[str, ...] = ("full", "light")
 _BATCH_KEYS = ("code", "name", "preset", "outline", "roads", "buffer_km", "cross_border",
                "county_outputs")
 _COUNTY_KEYS = ("config",)
+_SPLIT_KEYS = ("config", "counties", "names")
 
 
 @dataclass(frozen=True)
@@ -69,8 +79,31 @@ class CountyEntry:
 
 
 @dataclass(frozen=True)
+class SplitConfig:
+    """The ``[split]`` table: one set of city-wide files, split into counties.
+
+    Attributes
+    ----------
+    config
+        The city-wide region TOML (the usual format; its files hold every county's rows).
+    counties
+        The 6-digit county codes to split into; empty: every prefix found in the codes.
+    names
+        County names by code; missing names come from the county boundary layer.
+    """
+
+    config: Path
+    counties: tuple[str, ...] = ()
+    names: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class BatchConfig:
-    """A validated batch config (see the module docstring for the keys)."""
+    """A validated batch config (see the module docstring for the keys).
+
+    In split mode ``counties`` is empty until :func:`coverage.batch._split.split_city` has
+    written the county TOMLs (the runner does that first).
+    """
 
     code: str
     name: str
@@ -82,6 +115,7 @@ class BatchConfig:
     cross_border: bool = True
     county_outputs: str = "full"
     path: Path | None = None
+    split: SplitConfig | None = None
 
     def county(self, code: str) -> CountyEntry:
         """The county with this code (``KeyError`` when the batch has none)."""
@@ -196,7 +230,7 @@ def parse_batch_config(data: Mapping[str, Any], *, base_dir: Path, path: Path | 
     """Validate an already-parsed batch TOML mapping (see :func:`load_batch_config`)."""
     problems = Problems()
     r = _Reader(problems, str(path) if path else None, base_dir)
-    r.table(data, "", ["batch", "counties"])
+    r.table(data, "", ["batch", "counties", "split"])
     head = data.get("batch")
     if not isinstance(head, Mapping):
         r.err("batch", "the [batch] table is missing" if head is None else
@@ -233,12 +267,62 @@ def parse_batch_config(data: Mapping[str, Any], *, base_dir: Path, path: Path | 
         r.err("batch.county_outputs", "value not allowed", value=outputs,
               fix="use one of: " + ", ".join(COUNTY_OUTPUTS))
         outputs = "full"
-    counties = _counties(r, data.get("counties"), code)
+    split = None
+    if "split" in data:
+        if "counties" in data:
+            r.err("split", "[split] and [[counties]] cannot both be given",
+                  fix="either list the county TOMLs ([[counties]]) or split one set of "
+                      "city-wide files ([split]), not both")
+        split = _split(r, data["split"], code)
+        counties: tuple[CountyEntry, ...] = ()
+    else:
+        counties = _counties(r, data.get("counties"), code)
     problems.raise_if_errors(title="批量配置有问题 (batch config problems)",
                              error_class=ConfigError)
     return BatchConfig(code=code, name=name.strip(), counties=counties, preset=preset or None,
                        outline=outline, roads=roads, buffer_km=buffer_km,
-                       cross_border=cross_border, county_outputs=outputs, path=path)
+                       cross_border=cross_border, county_outputs=outputs, path=path,
+                       split=split)
+
+
+def _split(r: _Reader, item: object, city: str) -> SplitConfig | None:
+    if not isinstance(item, Mapping):
+        r.err("split", "[split] must be a table",
+              fix='write [split] config = "city/region.toml"')
+        return None
+    r.table(item, "split", _SPLIT_KEYS)
+    cfg = r.path(item, "split", "config", required=True)
+    codes = r.get(item, "split", "counties", list, [])
+    prefix = _city_prefix(city)
+    good: list[str] = []
+    for i, c in enumerate(codes):
+        if not (isinstance(c, str) and len(c) == 6 and c.isdigit()):
+            r.err(f"split.counties[{i + 1}]", "a county code must be 6 digits in quotes",
+                  value=c, fix='e.g. counties = ["640302", "640303"]')
+        elif c in good:
+            r.err(f"split.counties[{i + 1}]", f"county {c} is listed twice", value=c,
+                  fix="list each county once")
+        elif prefix and not c.startswith(prefix):
+            r.err(f"split.counties[{i + 1}]", f"county {c} is not in {city}", value=c,
+                  fix=f"a county of this batch has a code starting with {prefix}")
+        else:
+            good.append(c)
+    names_raw = r.get(item, "split", "names", dict, {})
+    names: dict[str, str] = {}
+    for k, v in names_raw.items():
+        if not (len(k) == 6 and k.isdigit()):
+            r.err(f"split.names.{k}", "a county code must be 6 digits", value=k,
+                  fix='e.g. "640302" = "利通区"')
+        elif not isinstance(v, str) or not v.strip():
+            r.err(f"split.names.{k}", "the name must be a non-empty string", value=v)
+        elif good and k not in good:
+            r.err(f"split.names.{k}", f"{k} is not in split.counties", value=k,
+                  fix="name only the counties of the batch")
+        else:
+            names[k] = v.strip()
+    if cfg is None:
+        return None
+    return SplitConfig(config=cfg, counties=tuple(good), names=names)
 
 
 def _counties(r: _Reader, items: object, city: str) -> tuple[CountyEntry, ...]:

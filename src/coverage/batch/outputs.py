@@ -25,6 +25,7 @@ from coverage.outputs import write_csv, write_json
 from coverage.present import city as p_city
 from coverage.present.report import write_docx_report, write_html_report
 from coverage.present.workbook import write_workbook
+from coverage.problems import Problem
 
 __all__ = ["city_summaries", "write_city_outputs"]
 
@@ -41,11 +42,12 @@ def city_summaries(cfg: BatchConfig, target: Path, outcomes: Sequence[CountyOutc
     return out
 
 
-def write_city_outputs(cfg: BatchConfig, target: Path, outcomes: Sequence[CountyOutcome]
-                       ) -> dict[str, Path]:
+def write_city_outputs(cfg: BatchConfig, target: Path, outcomes: Sequence[CountyOutcome],
+                       *, problems: Sequence[Problem] = ()) -> dict[str, Path]:
     """Write ``batch.json``, ``summary.xlsx`` (+ CSVs), ``report.html/.docx`` and
-    ``city_map.html`` into ``target``; return them by name."""
-    from coverage.batch.runner import outcome_record
+    ``city_map.html`` into ``target``; return them by name.  ``problems``: the split mode's
+    rows left out or guessed, listed in ``batch.json`` under ``split_problems``."""
+    from coverage.batch.runner import outcome_record, problem_record
 
     records = [outcome_record(o) for o in outcomes]
     for r in records:
@@ -53,7 +55,8 @@ def write_city_outputs(cfg: BatchConfig, target: Path, outcomes: Sequence[County
     files: dict[str, Path] = {"batch.json": write_json(
         {"batch": {"code": cfg.code, "name": cfg.name, "preset": cfg.preset,
                    "config": str(cfg.path) if cfg.path else None},
-         "counties": records}, target / "batch.json")}
+         "counties": records,
+         "split_problems": [problem_record(p) for p in problems]}, target / "batch.json")}
     summaries = city_summaries(cfg, target, outcomes)
     rollup = roll_up(summaries, code=cfg.code, name=cfg.name)
     outcome_table = p_city.outcome_frame(records)

@@ -16,6 +16,8 @@ The batch's output folder::
       summary.xlsx       the city's workbook; report.html, report.docx; city_map.html
       batch.json         every county's outcome (done, skipped, failed with its problems)
       .batch/            surveys (outlines and built sites) and clipped road files, cached
+      _split/CODE/       split mode ([split]): each county's copies of the city-wide files and
+                         its region.toml (coverage.batch._split), cached by content
 
 Faults: a county whose input is bad fails alone, with its problem list in ``batch.json`` and
 the summary; an error that is not the county's input is retried (``retries``) and then
@@ -88,6 +90,8 @@ class BatchResult:
     workers: int = 0
     #: wall time of each phase: ``survey``, ``counties``, ``outputs`` (seconds)
     timings: Mapping[str, float] = field(default_factory=dict)
+    #: split mode: every row of the city-wide files left out or guessed (warnings)
+    problems: tuple[Problem, ...] = ()
 
     def by_status(self, status: str) -> tuple[CountyOutcome, ...]:
         """The outcomes with this status code (``done``, ``skipped``, ``failed``)."""
@@ -146,11 +150,18 @@ def run_batch(config: BatchConfig | str | Path, *, out: Path | str | None = None
     t0 = time.perf_counter()
     say: Echo = echo or (lambda _: None)
     cfg = config if isinstance(config, BatchConfig) else load_batch_config(config)
-    selected = cfg.select(only)
+    if cfg.split is None:
+        cfg.select(only)  # an unknown county is a config error before anything is written
     target = Path(out or "coverage-batch")
     _check_folder(target)
+    split_problems: tuple[Problem, ...] = ()
     with OutputLock(target):
         target.mkdir(parents=True, exist_ok=True)
+        if cfg.split is not None:  # one set of city-wide files: cut it into counties first
+            from coverage.batch._split import split_city
+
+            cfg, split_problems = split_city(cfg, out=target)
+        selected = cfg.select(only)
         hashes = FileHashes()
         configs, failed = _county_configs(cfg)
         outcomes: dict[str, CountyOutcome] = {c.code: failed[c.code] for c in selected
@@ -204,12 +215,12 @@ def run_batch(config: BatchConfig | str | Path, *, out: Path | str | None = None
         from coverage.batch.outputs import write_city_outputs
 
         t1 = time.perf_counter()
-        files = write_city_outputs(cfg, target, ordered)
+        files = write_city_outputs(cfg, target, ordered, problems=split_problems)
         timings["outputs"] = round(time.perf_counter() - t1, 2)
         log.info("batch %s: %s", cfg.code, timings)
     return BatchResult(config=cfg, out_dir=target, outcomes=ordered, files=files,
                        dashboard=dashboard, seconds=round(time.perf_counter() - t0, 2),
-                       workers=n_workers, timings=timings)
+                       workers=n_workers, timings=timings, problems=split_problems)
 
 
 def _check_folder(target: Path) -> None:
@@ -218,7 +229,8 @@ def _check_folder(target: Path) -> None:
         raise InputError.single("the output path is a file, not a folder", file=str(target),
                                 column="--out", fix="give --out a folder name")
     if target.is_dir() and any(target.iterdir()) and not (
-            (target / "batch.json").exists() or (target / "counties").is_dir()):
+            (target / "batch.json").exists() or (target / "counties").is_dir()
+            or (target / "_split").is_dir()):
         raise InputError.single(
             "the output folder holds other files, not a previous batch", file=str(target),
             column="--out", fix="choose an empty or new folder for --out (a batch reuses its "
@@ -357,10 +369,10 @@ def outcome_record(o: CountyOutcome) -> dict[str, Any]:
             "seconds": o.seconds, "peak_memory_mb": o.peak_memory_mb, "worker": o.worker,
             "suggest_feasible": o.suggest_feasible,
             "cross_border_points": o.cross_border_points,
-            "problems": [_problem_record(p) for p in o.problems]}
+            "problems": [problem_record(p) for p in o.problems]}
 
 
-def _problem_record(p: Problem) -> dict[str, Any]:
+def problem_record(p: Problem) -> dict[str, Any]:
     return {"file": p.file, "sheet": p.sheet, "row": p.row, "column": p.column,
             "value": None if p.value is None else str(p.value), "message": p.message,
             "fix": p.fix, "severity": p.severity, "code": p.code}

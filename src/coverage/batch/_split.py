@@ -432,6 +432,7 @@ def _ledgers(city: RegionConfig, layers: Mapping[str, _Rows], max_bytes: int,
         keys = rows.frame[key].astype(str).str.strip()
         pre = _prefixes(keys)
         seen: dict[str, int] = {}
+        shared: list[tuple[int, str]] = []  # (row index, key) of keys in several counties
         for i, k in enumerate(keys):
             places = where.get(k)
             if places:
@@ -439,16 +440,21 @@ def _ledgers(city: RegionConfig, layers: Mapping[str, _Rows], max_bytes: int,
                 seen[k] = n + 1
                 rows.county[i] = places[min(n, len(places) - 1)]
                 if len(set(places)) > 1 and n == 0:
-                    problems.append(rows.problem(
-                        i, key, k, f"the key {k} is used in {len(places)} rows of the layer "
-                        "files (several counties): 台账 rows matched to them in file order",
-                        "give every site a key unique in the city", "split_shared_key"))
+                    shared.append((i, k))
             elif pre[i] in known:
                 rows.county[i] = pre[i]
             else:
                 problems.append(rows.problem(
                     i, key, k, "the key is in no layer row of the city-wide files and is no "
                     "area code: left out of every county", "check the key", "split_no_match"))
+        if shared:  # one warning per file, not one per key
+            first = ", ".join(k for _, k in shared[:5]) + ("…" if len(shared) > 5 else "")
+            problems.append(rows.problem(
+                shared[0][0], key, first,
+                f"{len(shared)} keys of this 台账 are used by rows of several counties in the "
+                f"layer files (e.g. {first}); the 台账 rows were matched to them in file order",
+                "give every site a key unique in the city (e.g. prefix it with the county "
+                "code)", "split_shared_key"))
     return out
 
 

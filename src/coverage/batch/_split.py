@@ -30,7 +30,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,11 +40,12 @@ import numpy as np
 import pandas as pd
 import pyproj
 import shapely
+import tomli_w
 
 from coverage.batch._manifest import FileHashes, fingerprint, input_hashes
 from coverage.batch.config import BatchConfig, CountyEntry, SplitConfig
 from coverage.config import LayerConfig, RegionConfig, load_config
-from coverage.config._checks import config_text
+from coverage.config._checks import config_text, read_toml
 from coverage.coordinates import parse_coordinates, parse_wkt_column
 from coverage.crs import to_wgs84
 from coverage.outputs import atomic_path, atomic_write, write_json
@@ -193,7 +193,7 @@ def _split(city: RegionConfig, split: SplitConfig, folder: Path, *, batch_code: 
     for rows in [*layers.values(), *ledgers.values()]:
         sources.setdefault(rows.source, rows)
     copies = {s: s.copy_name(i) for i, s in enumerate(sources)}
-    raw = tomllib.loads(config_text(Path(city.path))) if city.path else dict(city.raw)
+    raw = read_toml(Path(city.path)) if city.path else dict(city.raw)
     heads = []
     for code in counties:
         sub = folder / code
@@ -205,7 +205,7 @@ def _split(city: RegionConfig, split: SplitConfig, folder: Path, *, batch_code: 
                                     f"county {code} has no village or community in the "
                                     "city-wide files", fix="check the county code",
                                     severity="warning", code="split_empty"))
-        text = _dump_toml(_county_raw(raw, city, code, names[code], copies))
+        text = tomli_w.dumps(_county_raw(raw, city, code, names[code], copies))
         with atomic_write(sub / "region.toml") as handle:
             handle.write(text)
         heads.append({"code": code, "name": names[code]})
@@ -524,46 +524,3 @@ def _point_at(table: dict[str, Any], source: _Source, copies: Mapping[_Source, s
         table.pop("header_row", None)
     else:
         table.update(header_row=1, encoding="utf-8")
-
-
-def _dump_toml(data: Mapping[str, Any]) -> str:
-    """A region TOML's mapping as TOML text (tables, arrays of tables, inline values)."""
-    lines: list[str] = []
-    _dump_table(data, [], lines)
-    return "\n".join(lines).lstrip("\n") + "\n"
-
-
-def _key(k: str) -> str:
-    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else json.dumps(k, ensure_ascii=False)
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | float):
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, Mapping):
-        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + " }"
-    if isinstance(v, list | tuple):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
-
-
-def _is_tables(v: Any) -> bool:
-    return isinstance(v, list) and bool(v) and all(isinstance(x, Mapping) for x in v)
-
-
-def _dump_table(data: Mapping[str, Any], path: list[str], lines: list[str]) -> None:
-    for k, v in data.items():
-        if not isinstance(v, Mapping) and not _is_tables(v):
-            lines.append(f"{_key(k)} = {_value(v)}")
-    for k, v in data.items():
-        if isinstance(v, Mapping):
-            lines += ["", "[" + ".".join(_key(p) for p in [*path, k]) + "]"]
-            _dump_table(v, [*path, k], lines)
-        elif _is_tables(v):
-            for item in v:
-                lines += ["", "[[" + ".".join(_key(p) for p in [*path, k]) + "]]"]
-                _dump_table(item, [*path, k], lines)

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from coverage.config._checks import config_text
+from coverage.config._checks import config_text, read_toml
 from coverage.problems import ConfigError, Problems
 
 __all__ = ["COUNTY_OUTPUTS", "BatchConfig", "CountyEntry", "SplitConfig", "load_batch_config",
@@ -214,14 +214,7 @@ def load_batch_config(path: str | Path) -> BatchConfig:
         Listing every problem in the file.
     """
     p = Path(path)
-    text = config_text(p)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError.single(
-            f"not valid TOML: {exc}", file=str(p),
-            fix="fix the syntax at the line shown (strings need quotes; tables are [name], "
-                "the county list is [[counties]])") from None
+    data = read_toml(p, syntax_hint="tables are [name], the county list is [[counties]]")
     return parse_batch_config(data, base_dir=p.resolve().parent, path=p)
 
 

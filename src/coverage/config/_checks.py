@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
@@ -44,6 +45,18 @@ class Err(Protocol):
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def read_toml(p: Path, *, syntax_hint: str = "tables are [name]") -> dict[str, object]:
+    """A TOML file's tables (read by :func:`config_text`); a syntax error is a
+    :class:`ConfigError` naming the file and the line, with ``syntax_hint`` in the fix."""
+    try:
+        return tomllib.loads(config_text(p))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError.single(
+            f"not valid TOML: {exc}", file=str(p),
+            fix=f"fix the syntax at the line shown (strings need quotes; {syntax_hint})",
+        ) from None
 
 
 def config_text(p: Path) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,8 +16,8 @@ from typing import Any
 from coverage.config._checks import (
     check_region_code,
     check_values,
-    config_text,
     folder_name_problem,
+    read_toml,
 )
 from coverage.config.model import (
     BASEMAPS,
@@ -186,16 +185,7 @@ def load_config(path: str | Path) -> RegionConfig:
         Listing every problem in the file.
     """
     p = Path(path)
-    text = config_text(p)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError.single(
-            f"not valid TOML: {exc}",
-            file=str(p),
-            fix="fix the syntax at the line shown (strings need quotes; tables are [name])",
-        ) from None
-    return parse_config(data, base_dir=p.resolve().parent, path=p)
+    return parse_config(read_toml(p), base_dir=p.resolve().parent, path=p)
 
 
 def parse_config(

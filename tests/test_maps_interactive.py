@@ -182,6 +182,27 @@ def test_unknown_township_code_is_reported(tiny_region: Region,
         render_interactive_html(dataclasses.replace(layers, township_rates=bad))
     assert "999" in caplog.text and "not mapped" in caplog.text
 
+    assert caplog.text.count("not mapped") == 1  # once per code, not once per row
+
+
+def test_township_without_an_area_is_not_a_map_warning(tiny_region: Region,
+                                                       caplog: pytest.LogCaptureFixture
+                                                       ) -> None:
+    """A codes-only township whose villages have no coordinates has no area to colour; the
+    loader reports it (township_without_area), the map does not warn again per row."""
+    towns = tiny_region.townships
+    first = towns["code"].astype(str).iloc[0]
+    empty = towns.assign(geometry=[shapely.Polygon() if str(c) == first else g
+                                   for c, g in zip(towns["code"], towns.geometry, strict=True)])
+    region = dataclasses.replace(tiny_region,
+                                 admin={**tiny_region.admin, "township": empty})
+    layers = make_layers(region)
+    assert first in set(layers.township_rates["township_code"].astype(str))
+    with caplog.at_level(logging.WARNING):
+        data = _payload(render_interactive_html(layers))
+    assert "not mapped" not in caplog.text
+    assert data["rates"]["t"]  # the other townships are still coloured
+
 
 def test_isochrones_are_clipped_to_the_county(tiny_region: Region) -> None:
     layers = make_layers(tiny_region)

@@ -243,7 +243,10 @@ def build_payload(layers: MapLayers, *, shift: Shift | None = None) -> dict[str,
         payload["villages"] = {"name": [_text(n) for n in vill["name"]],
                                "code": vill["code"].astype(str).tolist(),
                                "g": [encode_polygons(g) for g in vill.geometry]}
-    payload.update(_rates(layers, town_index))
+    # townships of the region with no area to draw (codes-only townships whose villages
+    # have no coordinates): the loader has reported them (township_without_area)
+    undrawn = set(region.townships["code"].astype(str)) - set(town_index)
+    payload.update(_rates(layers, town_index, undrawn=undrawn))
     places = _Places(town_index, town_by_name, room_kinds=layers.room_kinds)
     for kind in _kinds(region.layers):
         places.add_facilities(kind, prep(region.layers[kind]))
@@ -302,10 +305,12 @@ def _rate_text(rate: object, status: str | None) -> str:
     return "—" if status == "not_applicable" else vocab.GAP_STATUS.label("no_data")
 
 
-def _rates(layers: MapLayers, town_index: dict[str, int]) -> dict[str, Any]:
+def _rates(layers: MapLayers, town_index: dict[str, int], *, undrawn: set[str]
+           ) -> dict[str, Any]:
     """Indicators (headline first) and the township rows of each, display text included."""
     out: dict[str, Any] = {}
     ids = layers.indicator_ids()
+    unknown: set[str] = set()
     inds: list[dict[str, Any]] = []
     rows: dict[str, list[Any]] = {k: [] for k in (
         "t", "i", "cls", "rate", "target", "num", "den", "short", "status", "unl")}
@@ -324,8 +329,10 @@ def _rates(layers: MapLayers, town_index: dict[str, int]) -> dict[str, Any]:
         for _, row in frame.iterrows():
             code = str(row["township_code"])
             if code not in town_index:
-                logger.warning("township_rates: township code %s (%s) is not in the region; "
-                               "its row is not mapped", code, name)
+                if code not in undrawn and code not in unknown:  # once per code
+                    unknown.add(code)
+                    logger.warning("township_rates: township code %s (%s) is not in the "
+                                   "region; its rows are not mapped", code, name)
                 continue
             status = _text(row.get("status"))
             cls = st.rate_class(row["rate"], row["target"])

@@ -75,10 +75,22 @@ def test_a_county_outside_the_city_and_a_missing_batch_table(tmp_path: Path) -> 
     with pytest.raises(ConfigError) as exc:
         load_batch_config(tmp_path / "batch.toml")
     assert "370831 is not in 640300" in exc.value.problems[0].message
+    assert 'code = "100000"' in exc.value.problems[0].fix  # the way across provinces
     (tmp_path / "bad.toml").write_text("[[counties]]\n", encoding="utf-8")
     with pytest.raises(ConfigError) as exc:
         load_batch_config(tmp_path / "bad.toml")
     assert {p.column for p in exc.value.problems} >= {"batch", "counties[1].config"}
+
+
+def test_the_national_code_takes_counties_of_any_province(tmp_path: Path) -> None:
+    _county(tmp_path / "a", "370831", "泗水县")
+    _county(tmp_path / "b", "640302", "利通区")
+    (tmp_path / "batch.toml").write_text(
+        '[batch]\ncode = "100000"\nname = "全国试点"\n'
+        '[[counties]]\nconfig = "a/region.toml"\n[[counties]]\nconfig = "b/region.toml"\n',
+        encoding="utf-8")
+    cfg = load_batch_config(tmp_path / "batch.toml")
+    assert [c.code for c in cfg.counties] == ["370831", "640302"]
 
 
 def test_a_broken_county_toml_is_not_a_batch_problem(tmp_path: Path) -> None:

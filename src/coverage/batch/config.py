@@ -353,14 +353,20 @@ def _counties(r: _Reader, items: object, city: str) -> tuple[CountyEntry, ...]:
         if prefix and code.isdigit() and len(code) == 6 and not code.startswith(prefix):
             r.err(f"{key}.config", f"county {code} is not in {city}", value=str(cfg),
                   fix=f"a county of this batch has a code starting with {prefix}; check "
-                      "[region] code in the county's TOML or [batch] code")
+                      f"[region] code in the county's TOML or [batch] code (a batch across "
+                      f"provinces, such as the national pilot, takes code = \"{NATIONAL_CODE}\")")
         out.append(CountyEntry(config=cfg, code=code, name=name, key=key))
     return tuple(out)
 
 
+#: The country's code in the division codes: a batch under it may hold any county.
+NATIONAL_CODE = "100000"
+
+
 def _city_prefix(code: str) -> str:
-    """The leading digits a county of this city (``6403``) or province (``64``) shares."""
-    if len(code) != 6 or not code.isdigit():
+    """The leading digits a county of this city (``6403``) or province (``64``) shares;
+    none for the whole country (``100000``, as the national pilot spans provinces)."""
+    if len(code) != 6 or not code.isdigit() or code == NATIONAL_CODE:
         return ""
     if code.endswith("0000"):
         return code[:2]

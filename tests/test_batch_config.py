@@ -149,3 +149,13 @@ def test_roll_up_pools_units_and_ranks_counties() -> None:
     assert acc.loc["640300", "covered_share"] == pytest.approx(300 / 350)
     assert acc.loc["640303", "cross_border_points"] == 1
     assert isinstance(up.sites, pd.DataFrame) and up.sites.empty
+
+
+def test_a_county_without_a_feasible_plan_is_not_ticked() -> None:
+    from coverage.present.city import progress_line
+
+    kw = {"done": 1, "failed": 0, "running": 0, "waiting": 0, "seconds": 3.0}
+    assert progress_line("370831", "泗水县", "done", suggest_feasible=True, **kw).startswith("✓")
+    line = progress_line("370831", "泗水县", "done", suggest_feasible=False, **kw)
+    assert line.startswith("!") and "无可行方案" in line
+    assert progress_line("370831", "泗水县", "failed", **kw).startswith("✗")

@@ -358,7 +358,8 @@ def _run_jobs(client: Any, jobs: Sequence[CountyJob], *, retries: int, echo: Ech
         running = min(left, slots)
         echo(p_city.progress_line(outcome.code, outcome.name, outcome.status,
                                   done=counts[DONE], failed=counts[FAILED], running=running,
-                                  waiting=left - running, seconds=outcome.seconds))
+                                  waiting=left - running, seconds=outcome.seconds,
+                                  suggest_feasible=outcome.suggest_feasible))
     return out
 
 

@@ -151,11 +151,14 @@ def plan_line(run: int, skipped: int) -> str:
 
 
 def progress_line(code: str, name: str, status: str, *, done: int, failed: int, running: int,
-                  waiting: int, seconds: float) -> str:
-    """One finished county, with the counts of the batch so far."""
-    mark = "✓" if status == "done" else "✗"
+                  waiting: int, seconds: float, suggest_feasible: bool | None = None) -> str:
+    """One finished county, with the counts of the batch so far; a county whose suggest
+    stage found no feasible plan is marked ``!`` and says so (the exit code is 3)."""
+    mark = "✗" if status != "done" else ("!" if suggest_feasible is False else "✓")
+    note = ("  ·  选址：无可行方案 no feasible plan (见该区县报告 see its report)"
+            if status == "done" and suggest_feasible is False else "")
     return (f"{mark} {code} {name}  ·  完成 done {done}  ·  失败 failed {failed}  ·  "
-            f"进行中 running {running}  ·  排队 waiting {waiting}  ({seconds:.0f} s)")
+            f"进行中 running {running}  ·  排队 waiting {waiting}  ({seconds:.0f} s){note}")
 
 
 def folder_line(folder: object, seconds: float, *, ok: bool) -> str:
